@@ -1,0 +1,12 @@
+"""ch3: chapter 3 of Dive into Deep Learning (d2l-zh, MXNet edition), from scratch and with Gluon."""
+from ch3._guard import check_environment as _check_environment
+
+_check_environment()
+
+__version__ = '0.1.0'
+
+from ch3.utils import Accumulator, Timer, set_seed, atomic_write  # noqa: E402
+from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E402
+from ch3.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
+                          evaluate_accuracy, train_ch3, TrainingDiverged)
+from ch3.registry import run_section, list_sections  # noqa: E402
