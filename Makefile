@@ -1,0 +1,35 @@
+# Two commands for a fresh machine: `make run` (the chapter) and `make test` (the suite).
+# Each creates .venv if missing, installs with constraints.txt (so nothing upgrades numpy past
+# what MXNet 1.9.1 can import) and makes sure Fashion-MNIST is present.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= out/report
+
+.PHONY: setup data run test quick bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=23"
+	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+data: setup
+	@$(PY) -m ch3.data.fashion_mnist --check >/dev/null 2>&1 || sh scripts/install_fashion_mnist.sh
+
+run: data
+	$(PY) -m ch3 report --out $(OUT)
+
+quick: data
+	$(PY) -m ch3 report --quick --out out/report-quick
+
+test: data
+	$(PY) -m pytest -q
+
+bench: data
+	$(PY) benchmarks/bench_ch3.py --json out/bench.json
+
+clean:
+	rm -rf $(VENV) out *.egg-info
