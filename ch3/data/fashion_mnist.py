@@ -1,0 +1,445 @@
+"""Fashion-MNIST for sections 3.5-3.10 and 3.13: find, read, iterate, label and plot.
+
+The four IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
+`t10k-labels-idx1-ubyte`, each gzip-compressed or not) are read here directly, with their headers
+checked. They are looked for, in order, in an explicit `root` (which then is the only place
+looked), `$MXNET_HOME/datasets/fashion-mnist`, `~/.mxnet/datasets/fashion-mnist` and
+`/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`). When none has them they are
+downloaded from the addresses `gluon.data.vision.FashionMNIST` uses; the sha1 check is on the
+decompressed content, because the Debian package's .gz files hold the same data compressed
+differently (gluon's sha1s are of its own .gz bytes, so gluon would not accept Debian's files).
+
+Two pipelines give the book's batches `(X float32 (n, 1, 28, 28) in [0, 1], y int32 (n,))`:
+* 'gluon': the book's `ArrayDataset` + `DataLoader` + `transforms.ToTensor` (and `Resize`);
+* 'fast' (default): `FashionMNISTIter` converts the whole split to float32 once with the same
+  transforms, then each epoch shuffles indices with numpy's global RNG (exactly as gluon's
+  RandomSampler does: `np.random.shuffle(np.arange(n))`) and gathers each batch with one `take`.
+  With the same numpy seed both pipelines therefore give identical batches in the same order.
+"""
+import functools
+import gzip
+import os
+import struct
+import zlib
+
+import numpy as np
+import mxnet as mx
+from mxnet import nd
+from mxnet.gluon import data as gdata
+
+from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
+                               is_gzip, mxnet_home)
+from ch3.utils import check_int
+
+__all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
+           'find_fashion_mnist', 'default_search_path', 'download_fashion_mnist', 'read_idx',
+           'load_fashion_mnist_arrays', 'FashionMNISTIter', 'load_data_fashion_mnist',
+           'get_fashion_mnist_labels', 'show_fashion_mnist']
+
+TEXT_LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+               'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+
+# (images, labels) per split, without the optional .gz suffix.
+FILES = {
+    True: ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    False: ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
+}
+ALL_FILES = FILES[True] + FILES[False]
+EXPECTED_COUNT = {True: 60000, False: 10000}
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+
+# sha1 of the *decompressed* IDX files (measured on Debian's dataset-fashion-mnist; the same data
+# as Zalando's release and gluon's copy, whose .gz bytes differ).
+DECOMPRESSED_SHA1 = {
+    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
+    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
+    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
+    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9',
+}
+
+DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
+GLUON_REPO = 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/'
+GLUON_NAMESPACE = 'gluon/dataset/fashion-mnist/'
+
+INSTALL_HINT = ('Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, '
+                'puts it in %s), or copy the four files %s (.gz or uncompressed) into '
+                '$MXNET_HOME/datasets/fashion-mnist (default ~/.mxnet/datasets/fashion-mnist), '
+                'or pass root=<folder holding them>.'
+                % (DEBIAN_DIR, ', '.join(name + '.gz' for name in ALL_FILES)))
+
+
+class IDXFormatError(DataFormatError):
+    """An IDX file is truncated, corrupt, or has an unexpected header; the message names it."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the files
+# ---------------------------------------------------------------------------------------------
+
+def default_search_path():
+    """3.5: the folders searched when no root is given, in order (duplicates removed)."""
+    folders = []
+    if os.environ.get('MXNET_HOME'):
+        folders.append(os.path.join(os.environ['MXNET_HOME'], 'datasets', 'fashion-mnist'))
+    folders.append(os.path.join(os.path.expanduser('~'), '.mxnet', 'datasets', 'fashion-mnist'))
+    folders.append(DEBIAN_DIR)
+    unique = []
+    for folder in folders:
+        if os.path.abspath(folder) not in [os.path.abspath(f) for f in unique]:
+            unique.append(folder)
+    return unique
+
+
+def _file_in(folder, name):
+    """Path of `name.gz` or `name` inside folder (gzip preferred), or None."""
+    for candidate in (name + '.gz', name):
+        path = os.path.join(folder, candidate)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _missing_in(folder):
+    return [name for name in ALL_FILES if _file_in(folder, name) is None]
+
+
+def _gluon_url(name):
+    repo = os.environ.get('MXNET_GLUON_REPO', GLUON_REPO)
+    if not repo.endswith('/'):
+        repo += '/'
+    return repo + GLUON_NAMESPACE + name + '.gz'
+
+
+def download_fashion_mnist(folder, opener=None, timeout=10.0, retries=2, budget=20.0):
+    """3.5: download the four .gz files that are missing in `folder` from gluon's addresses,
+    each checked by the sha1 of its decompressed content and renamed into place; returns folder."""
+    for name in _missing_in(folder):
+        download(_gluon_url(name), os.path.join(folder, name + '.gz'),
+                 sha1=DECOMPRESSED_SHA1[name], sha1_of='decompressed', timeout=timeout,
+                 retries=retries, budget=budget, opener=opener)
+    return folder
+
+
+def _not_found(looked, download_error=None):
+    lines = ['Fashion-MNIST files not found. Looked in:']
+    for folder, problem in looked:
+        lines.append('  %s (%s)' % (folder, problem))
+    if download_error is not None:
+        lines.append('Downloading them failed: %s' % download_error)
+    lines.append(INSTALL_HINT)
+    return DatasetNotFound('\n'.join(lines))
+
+
+def find_fashion_mnist(root=None, download=False, opener=None):
+    """3.5: the folder holding the four Fashion-MNIST IDX files (.gz or not).
+
+    With `root` only that folder is used (it must exist); otherwise `default_search_path()` is
+    searched in order. When nothing is found and `download` is true, the files are downloaded into
+    root (or $MXNET_HOME/datasets/fashion-mnist); else, or when that fails, raises DatasetNotFound
+    listing every folder looked in and how to install the data.
+    """
+    if root is not None:
+        root = os.path.expanduser(os.fspath(root))
+        if not os.path.isdir(root):
+            raise _not_found([(root, 'the folder given as root does not exist')])
+        folders, target = [root], root
+    else:
+        folders = default_search_path()
+        target = os.path.join(mxnet_home(), 'datasets', 'fashion-mnist')
+    looked = []
+    for folder in folders:
+        if not os.path.isdir(folder):
+            looked.append((folder, 'no such folder'))
+            continue
+        missing = _missing_in(folder)
+        if not missing:
+            return folder
+        looked.append((folder, 'missing ' + ', '.join(missing)))
+    if not download:
+        raise _not_found(looked)
+    try:
+        download_fashion_mnist(target, opener=opener)
+    except DownloadError as err:
+        raise _not_found(looked, err) from err
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading IDX files
+# ---------------------------------------------------------------------------------------------
+
+_IDX_TYPES = {0x08: np.uint8}
+
+
+def _read_bytes(path):
+    """All bytes of `path`, gunzipped when it is gzip (by content, not by name)."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, 'rb') as handle:
+                return handle.read()
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except EOFError as err:
+        raise IDXFormatError('%s: the gzip stream is truncated (%s)' % (path, err)) from err
+    except (gzip.BadGzipFile, zlib.error) as err:
+        raise IDXFormatError('%s: corrupt gzip data (%s)' % (path, err)) from err
+
+
+def read_idx(path, ndim=None):
+    """3.5: read one IDX file (gzip or not) into a numpy array of shape header dims (uint8).
+
+    Checks the magic number (two zero bytes, type 0x08 = unsigned byte, number of dimensions; e.g.
+    0x00000803 for images (N, 28, 28), 0x00000801 for labels (N,)), `ndim` if given, and that the
+    data size equals the product of the dimensions. Raises IDXFormatError naming the file.
+    """
+    path = os.fspath(path)
+    raw = _read_bytes(path)
+    if len(raw) < 4:
+        raise IDXFormatError('%s: only %d bytes, too short for an IDX header' % (path, len(raw)))
+    zero, type_code, dims = struct.unpack('>HBB', raw[:4])
+    magic = struct.unpack('>I', raw[:4])[0]
+    if zero != 0 or type_code not in _IDX_TYPES or dims == 0:
+        raise IDXFormatError('%s: bad magic number 0x%08X; an unsigned-byte IDX file starts with '
+                             '0x000008NN (NN = number of dimensions, e.g. 0x00000803 for images, '
+                             '0x00000801 for labels)' % (path, magic))
+    if ndim is not None and dims != ndim:
+        raise IDXFormatError('%s: magic number 0x%08X says %d dimension(s), expected %d (0x%08X)'
+                             % (path, magic, dims, ndim, 0x800 + ndim))
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise IDXFormatError('%s: truncated header (%d bytes, need %d for %d dimensions)'
+                             % (path, len(raw), header, dims))
+    shape = struct.unpack('>%dI' % dims, raw[4:header])
+    expected = int(np.prod(shape, dtype=np.int64))
+    actual = len(raw) - header
+    if actual != expected:
+        raise IDXFormatError('%s: header announces shape %s = %d bytes of data but the file holds '
+                             '%d (%s)' % (path, shape, expected, actual,
+                                          'truncated' if actual < expected else 'trailing bytes'))
+    dtype = _IDX_TYPES[type_code]
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+@functools.lru_cache(maxsize=8)
+def _decode_split(images_path, labels_path, stamp):
+    """Decode and check one split; cached per (resolved paths, size/mtime stamp)."""
+    del stamp  # part of the cache key only: a replaced file is read again
+    images = read_idx(images_path, ndim=3)
+    labels = read_idx(labels_path, ndim=1)
+    if images.shape[1:] != IMAGE_SHAPE:
+        raise IDXFormatError('%s: images are %dx%d, expected 28x28'
+                             % ((images_path,) + images.shape[1:]))
+    if images.shape[0] != labels.shape[0]:
+        raise IDXFormatError('%s holds %d images but %s holds %d labels; the counts must agree'
+                             % (images_path, images.shape[0], labels_path, labels.shape[0]))
+    if labels.size and labels.max() >= NUM_CLASSES:
+        raise IDXFormatError('%s: label %d out of range 0..9' % (labels_path, labels.max()))
+    labels = labels.astype(np.int32)   # gluon's FashionMNIST gives int32 labels
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return images, labels
+
+
+def load_fashion_mnist_arrays(root=None, train=True, download=True):
+    """3.5: (images uint8 (N, 28, 28), labels int32 (N,)) of the train (N=60000) or test
+    (N=10000) split, decoded once per process (read-only arrays; copy before changing them)."""
+    folder = find_fashion_mnist(root, download=download)
+    images_name, labels_name = FILES[bool(train)]
+    paths = [os.path.realpath(_file_in(folder, name)) for name in (images_name, labels_name)]
+    stamp = tuple((os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in paths)
+    return _decode_split(paths[0], paths[1], stamp)
+
+
+# ---------------------------------------------------------------------------------------------
+# Iterators
+# ---------------------------------------------------------------------------------------------
+
+def _transformer(resize):
+    """The book's transform: optional Resize, then ToTensor (HWC uint8 -> CHW float32 / 255)."""
+    steps = [gdata.vision.transforms.Resize(resize)] if resize else []
+    steps.append(gdata.vision.transforms.ToTensor())
+    return gdata.vision.transforms.Compose(steps)
+
+
+def _check_resize(resize):
+    if resize is None:
+        return None
+    if isinstance(resize, (tuple, list)):
+        if len(resize) != 2:
+            raise ValueError('resize must be an int or a (width, height) pair, got %r' % (resize,))
+        for value in resize:
+            check_int('resize', value, minimum=1)
+        return tuple(int(v) for v in resize)
+    return check_int('resize', resize, minimum=1)
+
+
+class FashionMNISTIter:
+    """3.5: fast in-memory minibatch iterator yielding (X float32 (b, 1, h, w) in [0, 1],
+    y int32 (b,)).
+
+    The images (uint8 (N, 28, 28) or (N, 28, 28, 1)) are converted once with the book's transforms
+    (Resize if `resize`, ToTensor) into one float32 NDArray on `ctx` (default cpu). Each pass
+    draws a new order with numpy's global RNG when `shuffle` (the same call gluon's RandomSampler
+    makes), and gathers every batch with `take`, so batches are fresh arrays that do not alias the
+    data set; the last batch may be smaller. Conversions whose result would exceed
+    `max_cached_bytes` (e.g. resize=224 on the training set) are done per batch instead.
+    """
+
+    SMALL_BATCH = 32   # below this, one gather per pass then views is cheaper than a take per batch
+
+    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None,
+                 max_cached_bytes=1 << 30):
+        self.batch_size = check_int('batch_size', batch_size, minimum=1)
+        self.shuffle = bool(shuffle)
+        self.resize = _check_resize(resize)
+        self.ctx = ctx or mx.cpu()
+        images = np.asarray(images.asnumpy() if isinstance(images, nd.NDArray) else images)
+        labels = np.asarray(labels.asnumpy() if isinstance(labels, nd.NDArray) else labels)
+        if images.ndim == 3:
+            images = images[..., None]
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError('images must be uint8 (N, H, W) or (N, H, W, C), got %s %s'
+                             % (images.dtype, images.shape))
+        if labels.shape != (images.shape[0],):
+            raise ValueError('labels must have shape (%d,), got %s'
+                             % (images.shape[0], labels.shape))
+        self.num_examples = images.shape[0]
+        self._transform = _transformer(self.resize)
+        self.labels = nd.array(labels, ctx=self.ctx, dtype='int32')
+        out_shape = self._transform(nd.array(images[:1], dtype='uint8')).shape[1:] \
+            if self.num_examples else (images.shape[3],) + images.shape[1:3]
+        self.example_shape = tuple(out_shape)
+        out_bytes = 4 * self.num_examples * int(np.prod(out_shape))
+        self._lazy = out_bytes > max_cached_bytes
+        if self._lazy:
+            self.data = None
+            self._raw = nd.array(images, ctx=self.ctx, dtype='uint8')
+        else:
+            self.data = self._convert(images)
+            self._raw = None
+
+    def _convert(self, images, chunk=4096):
+        """All images through the transforms, a chunk at a time (bounded temporary memory)."""
+        out = nd.empty((self.num_examples,) + self.example_shape, ctx=self.ctx, dtype='float32')
+        for start in range(0, self.num_examples, chunk):
+            part = nd.array(images[start:start + chunk], ctx=self.ctx, dtype='uint8')
+            out[start:start + part.shape[0]] = self._transform(part)
+        return out
+
+    def __len__(self):
+        return (self.num_examples + self.batch_size - 1) // self.batch_size
+
+    def _order(self):
+        if self.shuffle:
+            order = np.arange(self.num_examples)
+            np.random.shuffle(order)
+        else:
+            order = np.arange(self.num_examples)
+        return nd.array(order, ctx=self.ctx, dtype='int32')
+
+    def __iter__(self):
+        n, b = self.num_examples, self.batch_size
+        if n == 0:
+            return
+        order = self._order()
+        if self._lazy:
+            for start in range(0, n, b):
+                idx = order[start:start + b]
+                yield self._transform(self._raw.take(idx)), self.labels.take(idx)
+        elif b < self.SMALL_BATCH:
+            data, labels = self.data.take(order), self.labels.take(order)
+            for start in range(0, n, b):
+                yield data[start:start + b], labels[start:start + b]
+        else:
+            for start in range(0, n, b):
+                idx = order[start:start + b]
+                yield self.data.take(idx), self.labels.take(idx)
+
+    def __repr__(self):
+        return ('FashionMNISTIter(%d examples, batch_size=%d, shuffle=%s, batches of %s, ctx=%s)'
+                % (self.num_examples, self.batch_size, self.shuffle,
+                   (self.batch_size,) + self.example_shape, self.ctx))
+
+
+class _OnContext:
+    """Wrap a DataLoader so each batch is copied to ctx (the gluon pipeline's ctx option)."""
+
+    def __init__(self, loader, ctx):
+        self.loader, self.ctx = loader, ctx
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        for X, y in self.loader:
+            yield X.as_in_context(self.ctx), y.as_in_context(self.ctx)
+
+
+def _gluon_iter(images, labels, batch_size, shuffle, resize, num_workers, ctx):
+    """The book's pipeline on our decoded arrays: ArrayDataset + ToTensor/Resize + DataLoader."""
+    dataset = gdata.ArrayDataset(nd.array(images[..., None], dtype='uint8'), labels)
+    loader = gdata.DataLoader(dataset.transform_first(_transformer(resize)), batch_size,
+                              shuffle=shuffle, num_workers=num_workers)
+    if ctx is not None and ctx != mx.cpu():
+        return _OnContext(loader, ctx)
+    return loader
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast', num_workers=0,
+                            subset=None, ctx=None, download=True):
+    """3.5: (train_iter, test_iter) over Fashion-MNIST; batches are (X float32 (b, 1, 28, 28) in
+    [0, 1] (or (b, 1, resize, resize)), y int32 (b,)); train shuffles each pass, test does not.
+
+    pipeline: 'fast' (FashionMNISTIter, default) or 'gluon' (the book's DataLoader;
+    `num_workers` applies to it only). subset: use the first `subset` examples of each split.
+    ctx: device the batches are delivered on (default cpu).
+    """
+    check_int('batch_size', batch_size, minimum=1)
+    resize = _check_resize(resize)
+    check_int('num_workers', num_workers, minimum=0)
+    if pipeline not in ('fast', 'gluon'):
+        raise ValueError("pipeline must be 'fast' or 'gluon', got %r" % (pipeline,))
+    if subset is not None:
+        check_int('subset', subset, minimum=1)
+    iters = []
+    for train in (True, False):
+        images, labels = load_fashion_mnist_arrays(root, train=train, download=download)
+        if subset is not None:
+            images, labels = images[:subset], labels[:subset]
+        if pipeline == 'fast':
+            iters.append(FashionMNISTIter(images, labels, batch_size, shuffle=train,
+                                          resize=resize, ctx=ctx))
+        else:
+            iters.append(_gluon_iter(images, labels, batch_size, train, resize, num_workers, ctx))
+    return tuple(iters)
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels and plots
+# ---------------------------------------------------------------------------------------------
+
+def get_fashion_mnist_labels(labels):
+    """3.5: the book's text labels for numeric labels (n,) (list, numpy or NDArray) -> n str."""
+    if isinstance(labels, nd.NDArray):
+        labels = labels.asnumpy()
+    values = np.asarray(labels).reshape(-1)
+    out = []
+    for value in values:
+        index = int(value)
+        if index != value or not 0 <= index < NUM_CLASSES:
+            raise ValueError('Fashion-MNIST labels are integers 0..9, got %r' % (value,))
+        out.append(TEXT_LABELS[index])
+    return out
+
+
+def show_fashion_mnist(images, labels, ncols=None, figsize=None):
+    """3.5: a matplotlib Figure with images (n, 28, 28) or (n, 1, 28, 28) in a row, titled with
+    labels (text, or numbers converted with get_fashion_mnist_labels)."""
+    from ch3.plotting import image_grid
+    if isinstance(labels, nd.NDArray) or (len(labels) and not isinstance(labels[0], str)):
+        labels = get_fashion_mnist_labels(labels)
+    labels = list(labels)
+    if len(labels) != len(images):
+        raise ValueError('got %d images but %d labels' % (len(images), len(labels)))
+    return image_grid(images, titles=labels, ncols=ncols, figsize=figsize)
