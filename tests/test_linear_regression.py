@@ -48,3 +48,8 @@ def test_vectorization_speed_reports_both_timings():
     timing = vectorization_speed(n=200, repeats=1)
     assert timing['loop_seconds'] > 0 and timing['vector_seconds'] > 0
     assert timing['speedup'] == pytest.approx(timing['loop_seconds'] / timing['vector_seconds'])
+
+
+def test_scratch_version_refuses_several_devices():
+    with pytest.raises(ValueError, match='one device.*cpu\\(0\\), cpu\\(1\\)'):
+        ch3.run_section('3.2', ctx='cpu:0,cpu:1', verbose=False)
