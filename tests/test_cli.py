@@ -1,0 +1,206 @@
+"""The `ch3` command: list, run (options, metrics.json, figures) and one-line errors with status 2."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ch3
+from ch3 import cli
+from ch3.data.download import DatasetNotFound
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _json(path):
+    with open(path, encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def _run(argv, capsys):
+    status = cli.main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_list_names_every_registered_section_with_title_module_and_versions(capsys):
+    status, out, err = _run(['list'], capsys)
+    assert status == 0 and err == ''
+    lines = out.splitlines()
+    for entry in ch3.list_sections():
+        row = next(line for line in lines if line.split()[0] == entry['section'])
+        assert entry['title'] in row and entry['module'].rsplit('.', 1)[-1] in row
+        for impl in entry['impls']:
+            assert impl in row
+        if len(entry['impls']) > 1:
+            assert entry['default_impl'] + '*' in row
+    status, out, _ = _run(['list', '--json'], capsys)
+    assert json.loads(out) == ch3.list_sections()
+
+
+def test_run_writes_the_agreed_metrics_json_with_the_library_numbers(tmp_path, capsys):
+    out = tmp_path / 'run'
+    status, stdout, err = _run(['run', '3.3', '--quick', '--seed', '3', '--out', str(out)], capsys)
+    assert status == 0
+    assert err == ''   # no progress bar when stderr is not a terminal
+    metrics = _json(out / 'metrics.json')
+    assert list(metrics)[:8] == ['section', 'impl', 'ctx', 'seed', 'quick', 'hyperparameters',
+                                 'history', 'final']
+    assert metrics['section'] == '3.3' and metrics['impl'] == 'gluon'   # 3.3 is the Gluon one
+    assert metrics['ctx'] == ['cpu(0)'] and metrics['seed'] == 3 and metrics['quick'] is True
+    assert [row['epoch'] for row in metrics['history']] == [1, 2, 3]
+    assert all(row['seconds'] > 0 for row in metrics['history'])
+    # the book's per-epoch lines on stdout, then the summary and where the file went
+    assert 'epoch 3, loss %f' % metrics['history'][-1]['loss'] in stdout
+    assert 'wrote %s' % (out / 'metrics.json') in stdout
+    # the same call through the library gives the same numbers (seed and options passed through)
+    direct = ch3.run_section('3.3', seed=3, quick=True, verbose=False)
+    assert metrics['final'] == direct['final']
+    assert [p for p in os.listdir(out) if p.endswith('.part')] == []
+
+
+def test_run_maps_options_to_hyperparameters_and_keeps_figures_beside_metrics(tmp_path, capsys):
+    out = tmp_path / 'lr'
+    status, _, _ = _run(['run', '3.2', '--epochs', '2', '--batch-size', '20', '--lr', '0.05',
+                         '--set', 'num_examples=200', '--out', str(out)], capsys)
+    assert status == 0
+    metrics = _json(out / 'metrics.json')
+    assert metrics['impl'] == 'scratch'
+    assert metrics['hyperparameters'] == {'num_epochs': 2, 'batch_size': 20, 'lr': 0.05,
+                                          'num_examples': 200}
+    assert len(metrics['history']) == 2
+    assert metrics['figures'] == ['linreg_scatter.png']   # relative to the metrics file
+    with open(out / 'linreg_scatter.png', 'rb') as handle:
+        assert handle.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_impl_both_writes_one_metrics_file_per_version(tmp_path, capsys):
+    status, stdout, _ = _run(['run', '3.2', '--impl', 'both', '--epochs', '1', '--out',
+                              str(tmp_path)], capsys)
+    assert status == 0
+    scratch, gluon = _json(tmp_path / 'scratch' / 'metrics.json'), \
+        _json(tmp_path / 'gluon' / 'metrics.json')
+    assert (scratch['impl'], gluon['impl']) == ('scratch', 'gluon')
+    assert scratch['section'] == gluon['section'] == '3.2'
+    assert not (tmp_path / 'metrics.json').exists()
+    assert stdout.index('3.2 scratch:') < stdout.index('3.2 gluon:')   # the book's order
+
+
+def test_set_parses_python_literals_and_falls_back_to_text():
+    assert cli.parse_assignment('wd=3') == ('wd', 3)
+    assert cli.parse_assignment('drop-prob1=0.2') == ('drop_prob1', 0.2)
+    assert cli.parse_assignment('num_hiddens=[256, 256]') == ('num_hiddens', [256, 256])
+    assert cli.parse_assignment('pipeline=gluon') == ('pipeline', 'gluon')
+    assert cli.parse_assignment('verbose=False') == ('verbose', False)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['run', '9.9'], "unknown section '9.9'; known sections: 3.1, 3.2"),
+    (['run', '3.2', '--lr', '-1'], "argument --lr: must be a finite number > 0, got '-1'"),
+    (['run', '3.2', '--lr', 'fast'], "argument --lr: must be a number, got 'fast'"),
+    (['run', '3.2', '--epochs', '-1'], 'argument --epochs: epochs must be >= 0, got -1'),
+    (['run', '3.2', '--batch-size', '2.5'], "batch size must be an integer, got '2.5'"),
+    (['run', '3.2', '--impl', 'torch'], "argument --impl: invalid choice: 'torch'"),
+    (['run', '3.1', '--impl', 'gluon'], 'section 3.1 has no gluon version; it has: scratch'),
+    (['run', '3.1', '--lr', '0.1'],
+     'section 3.1 (scratch) has no hyperparameter lr, so --lr does not apply; it takes: n'),
+    (['run', '3.2', '--impl', 'both', '--set', 'wd=3'],
+     'section 3.2 (scratch) has no hyperparameter wd, so --set wd=... does not apply'),
+    (['run', '3.2', '--lr', '0.1', '--set', 'lr=0.2'], 'hyperparameter lr is given twice'),
+    (['run', '3.2', '--set', 'seed=1'], 'seed is an option of its own: use --seed'),
+    (['run', '3.2', '--set', 'oops'], 'expected name=value'),
+    (['run', '3.2', '--ctx', 'gpu'], "device 'gpu' asked for, but"),
+    (['run', '3.2', '--ctx', 'gpu:0,gpu:1'], "device 'gpu:0' asked for, but"),
+    (['run', '3.2', '--ctx', 'tpu'], "unknown device 'tpu'"),
+    (['run', '3.2', '--ctx', 'cpu,cpu'], 'names a device twice'),
+    (['run', '3.2', '--lr', '100', '--epochs', '3'], 'training diverged in epoch'),
+    (['report', '--sections', '3.2,7.1'], "unknown section '7.1'"),
+    (['report', '--ctx', 'gpu:5'], "device 'gpu:5' asked for, but"),
+    (['nonsense'], "argument COMMAND: invalid choice: 'nonsense'"),
+])
+def test_user_mistakes_give_one_line_on_stderr_and_status_2(argv, message, tmp_path, capsys):
+    out = tmp_path / 'never'
+    if argv[0] in ('run', 'report'):
+        argv = argv + ['--out', str(out)]
+    try:
+        status = cli.main(argv)
+    except SystemExit as stop:   # argparse's own errors
+        status = stop.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count('\n') == 1 and 'Traceback' not in err, err
+    assert err.startswith('ch3 %s: error: ' % argv[0] if argv[0] in cli.COMMANDS
+                          else 'ch3: error: ')
+    assert message in err
+    if 'diverged' not in message:
+        assert not out.exists()   # nothing was run or written
+
+
+def test_parse_errors_exit_with_status_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(['run', '3.2', '--epochs', 'many'])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip() == \
+        "ch3 run: error: argument --epochs: epochs must be an integer, got 'many' " \
+        "(see ch3 run --help)"
+
+
+def test_missing_data_and_interrupts_are_reported_without_traceback(monkeypatch, capsys):
+    def missing(*args, **kwargs):
+        raise DatasetNotFound('Fashion-MNIST not found in /nowhere; install dataset-fashion-mnist')
+    monkeypatch.setattr(cli, 'run_section', missing)
+    status, _, err = _run(['run', '3.6', '--quick', '--out', '/tmp/never-written'], capsys)
+    assert status == 2
+    assert err == 'ch3 run: error: Fashion-MNIST not found in /nowhere; install ' \
+                  'dataset-fashion-mnist\n'
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, 'run_section', interrupted)
+    status, _, err = _run(['run', '3.6', '--out', '/tmp/never-written'], capsys)
+    assert status == 130 and err == 'ch3 run: interrupted\n'
+
+
+def test_bugs_are_not_hidden_as_user_errors(monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError('a bug')
+    monkeypatch.setattr(cli, 'run_section', broken)
+    with pytest.raises(KeyError):
+        cli.main(['run', '3.2', '--out', '/tmp/never-written'])
+
+
+def test_debug_variable_shows_the_traceback(monkeypatch):
+    monkeypatch.setenv('CH3_DEBUG', '1')
+    with pytest.raises(ValueError, match='unknown section'):
+        cli.main(['run', '9.9'])
+
+
+def test_new_subcommands_plug_into_the_command_table(capsys):
+    seen = {}
+
+    def configure(parser):
+        parser.add_argument('--kvstore', default='device')
+
+    def handler(args, parser):
+        seen['kvstore'] = args.kvstore
+        return 0
+    cli.register_command('hello', 'a test command', configure, handler)
+    try:
+        assert cli.main(['hello', '--kvstore', 'local']) == 0
+        assert seen == {'kvstore': 'local'}
+        with pytest.raises(SystemExit):
+            cli.main(['--help'])
+        assert 'hello' in capsys.readouterr().out
+    finally:
+        del cli.COMMANDS['hello']
+
+
+def test_the_installed_command_and_python_m_ch3_behave_the_same(tmp_path):
+    ch3_script = os.path.join(os.path.dirname(sys.executable), 'ch3')
+    for command in ([ch3_script], [sys.executable, '-m', 'ch3']):
+        done = subprocess.run(command + ['run', '3.99'], capture_output=True, text=True,
+                              timeout=120, cwd=str(tmp_path))
+        assert done.returncode == 2
+        assert done.stderr.startswith("ch3 run: error: unknown section '3.99'")
+        assert done.stderr.count('\n') == 1 and done.stdout == ''

@@ -1,0 +1,194 @@
+"""The chapter report: every section run once per version, one self-contained page, survives errors."""
+import base64
+import contextlib
+import html.parser
+import io
+import json
+import os
+
+import pytest
+
+import ch3
+from ch3 import cli, report
+from ch3.registry import get_section
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class _Page(html.parser.HTMLParser):
+    """Collects what the tests look at: ids, images, links, external references, text per block."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.images, self.links, self.external, self.blocks = [], [], [], [], {}
+        self._block = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if 'id' in attrs:
+            self.ids.append(attrs['id'])
+        if tag == 'section' and 'id' in attrs:
+            self._block = attrs['id']
+            self.blocks[self._block] = []
+        if tag == 'img':
+            self.images.append(attrs['src'])
+        if tag == 'a':
+            self.links.append(attrs['href'])
+        if tag in ('script', 'link', 'iframe') or (tag == 'img' and not
+                                                   attrs['src'].startswith('data:')):
+            self.external.append((tag, attrs))
+
+    def handle_endtag(self, tag):
+        if tag == 'section':
+            self._block = None
+
+    def handle_data(self, data):
+        if self._block:
+            self.blocks[self._block].append(data)
+
+
+@pytest.fixture(scope='module')
+def quick_report(tmp_path_factory):
+    """`ch3 report --quick` over every registered section, as the tests' one full run."""
+    out = tmp_path_factory.mktemp('report')
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = cli.main(['report', '--quick', '--out', str(out)])
+    with open(out / 'index.html', encoding='utf-8') as handle:
+        page = handle.read()
+    with open(out / 'metrics.json', encoding='utf-8') as handle:
+        metrics = json.load(handle)
+    parsed = _Page()
+    parsed.feed(page)
+    return {'status': status, 'out': out, 'page': page, 'metrics': metrics, 'parsed': parsed,
+            'stderr': err.getvalue()}
+
+
+def test_plan_pairs_scratch_and_gluon_sections_and_runs_each_version_once():
+    blocks = {tuple(s.number for s in b['sections']): b['runs'] for b in report.plan()}
+    assert blocks[('3.2', '3.3')] == [('scratch', '3.2'), ('gluon', '3.3')]
+    assert blocks[('3.1',)] == [('scratch', '3.1')]
+    for numbers, runs in blocks.items():
+        impls = [impl for impl, _ in runs]
+        assert len(impls) == len(set(impls))
+        assert impls == sorted(impls, key=lambda i: ('scratch', 'gluon').index(i))
+    covered = [n for numbers in blocks for n in numbers]
+    assert covered == [s['section'] for s in ch3.list_sections()]
+    assert [s.number for b in report.plan(['3.3']) for s in b['sections']] == ['3.3']
+    with pytest.raises(ValueError, match="unknown section '2.9'"):
+        report.plan(['2.9'])
+
+
+def test_quick_report_runs_everything_and_exits_zero(quick_report):
+    assert quick_report['status'] == 0
+    metrics = quick_report['metrics']
+    assert metrics['quick'] is True and metrics['failed'] == [] and metrics['ctx'] == ['cpu(0)']
+    expected = [(impl, number) for block in report.plan() for impl, number in block['runs']]
+    assert [(r['impl'], r['section']) for r in metrics['runs']] == expected
+    assert [s['section'] for s in metrics['sections']] == \
+        [s['section'] for s in ch3.list_sections()]
+    for run in metrics['runs']:
+        assert {'section', 'impl', 'ctx', 'seed', 'quick', 'hyperparameters', 'history',
+                'final'} <= set(run)
+        folder = quick_report['out'] / 'runs' / run['section'] / run['impl']
+        with open(folder / 'metrics.json', encoding='utf-8') as handle:
+            assert json.load(handle) == run   # each run also in the `ch3 run` format
+    # progress on the terminal: one start and one done line per run, then where the page is
+    err = quick_report['stderr']
+    total = len(expected)
+    for i, (impl, number) in enumerate(expected, 1):
+        assert '[%d/%d] %s %s: ' % (i, total, number, impl) in err
+        assert '[%d/%d] %s %s done in ' % (i, total, number, impl) in err
+    assert 'wrote %s' % (quick_report['out'] / 'index.html') in err
+
+
+def test_report_numbers_match_a_direct_library_run(quick_report):
+    run = next(r for r in quick_report['metrics']['runs'] if r['section'] == '3.2')
+    direct = ch3.run_section('3.2', impl='scratch', seed=0, quick=True, verbose=False)
+    assert run['final'] == direct['final']
+
+
+def test_page_is_self_contained_with_every_figure_embedded(quick_report):
+    parsed = quick_report['parsed']
+    assert parsed.external == []
+    figures = sum(len(r.get('figures') or []) for r in quick_report['metrics']['runs'])
+    assert figures >= 3 and len(parsed.images) == figures
+    for src in parsed.images:
+        assert src.startswith('data:image/png;base64,')
+        assert base64.b64decode(src.split(',', 1)[1])[:8] == b'\x89PNG\r\n\x1a\n'
+    exercises = [href for href in parsed.links if href.endswith('exercises.md')]
+    assert exercises and os.path.normpath(os.path.join(str(quick_report['out']), exercises[0])) \
+        == os.path.join(REPO, 'docs', 'exercises.md')
+    assert 'Quick run:' in quick_report['page']
+
+
+def test_each_section_shows_ours_beside_the_book(quick_report):
+    parsed = quick_report['parsed']
+    runs = quick_report['metrics']['runs']
+    for block in report.plan():
+        anchor = 'sec-' + block['sections'][0].number.replace('.', '-')
+        assert '#' + anchor in parsed.links   # the summary links to it
+        text = ' '.join(parsed.blocks[anchor])
+        for spec in block['sections']:
+            assert spec.title in text
+            for key, value in spec.book.items():
+                shown = report.format_value(value)
+                assert shown in text, (spec.number, key, shown)
+        for impl, number in block['runs']:
+            record = next(r for r in runs if r['section'] == number and r['impl'] == impl)
+            assert 'ours: %s' % report.IMPL_LABELS[impl] in text
+            for key, value in report.flatten(record['final']).items():
+                if isinstance(value, float):
+                    assert report.format_value(value) in text, (number, impl, key)
+
+
+def test_a_failing_section_is_shown_and_the_command_exits_non_zero(tmp_path, monkeypatch,
+                                                                  capsys):
+    real = report.run_section
+
+    def flaky(number, impl=None, **kwargs):
+        if (number, impl) == ('3.2', 'scratch'):
+            raise FloatingPointError('the loss exploded on purpose')
+        return real(number, impl=impl, **kwargs)
+    monkeypatch.setattr(report, 'run_section', flaky)
+    status = cli.main(['report', '--quick', '--sections', '3.1,3.2,3.3', '--out', str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert '3.2 scratch FAILED after' in captured.err
+    with open(tmp_path / 'metrics.json', encoding='utf-8') as handle:
+        metrics = json.load(handle)
+    assert metrics['failed'] == ['3.2 scratch']
+    failed = next(r for r in metrics['runs'] if r['impl'] == 'scratch' and r['section'] == '3.2')
+    assert failed['error'] == 'FloatingPointError: the loss exploded on purpose'
+    assert 'Traceback' in failed['traceback']
+    assert {(r['section'], r['impl']) for r in metrics['runs'] if 'error' not in r} == \
+        {('3.1', 'scratch'), ('3.3', 'gluon')}
+    with open(tmp_path / 'index.html', encoding='utf-8') as handle:
+        page = handle.read()
+    assert 'FloatingPointError: the loss exploded on purpose' in page
+    assert '1 run(s) failed' in page and 'failed: scratch' in page
+    assert report.format_value(get_section('3.3').book['loss']) in page
+
+
+def test_format_value_and_flatten():
+    assert report.format_value(0.82634) == '0.8263'
+    assert report.format_value(4.9e-05) == '4.9e-05'
+    assert report.format_value([2, -3.4]) == '[2, -3.4]'
+    assert report.format_value(list(range(10))) == '(10 values)'
+    assert report.format_value('uint8') == 'uint8' and report.format_value(None) == ''
+    assert report.flatten({'normal': {'w': [1.0], 'b': 2.0}, 'true_b': 5}) == \
+        {'normal_w': [1.0], 'normal_b': 2.0, 'true_b': 5}
+    assert report.headline_key([{'loss': 0.5, 'test_acc': 0.8}], [{}]) == 'test_acc'
+    assert report.headline_key([{'loss': 0.5}], [{'loss': 0.4, 'note': 'x'}]) == 'loss'
+    assert report.headline_key([{'lambd=3': {'test_loss': 0.1}}], [{}]) == 'lambd=3_test_loss'
+
+
+def test_compare_puts_the_book_column_beside_ours():
+    scratch = ch3.run_section('3.2', impl='scratch', num_epochs=1, verbose=False)
+    gluon = ch3.run_section('3.3', impl='gluon', num_epochs=1, verbose=False)
+    table = report.compare(scratch, gluon)
+    assert list(table.columns) == ['ours scratch (3.2)', 'ours gluon (3.3)', 'book 3.2',
+                                   'book 3.3']
+    assert table.loc['loss', 'book 3.2'] == report.format_value(get_section('3.2').book['loss'])
+    assert table.loc['loss', 'ours gluon (3.3)'] == report.format_value(gluon['final']['loss'])
+    assert 'note' not in table.index   # text notes are not metrics
