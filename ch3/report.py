@@ -15,7 +15,6 @@ report goes on; `report['failed']` lists such runs so the command can exit non-z
 import base64
 import datetime
 import html
-import json
 import os
 import platform
 import sys
@@ -35,6 +34,7 @@ IMPL_LABELS = {'scratch': 'from scratch', 'gluon': 'Gluon'}
 # of these that our results have.
 HEADLINE_PRIORITY = ('test_acc', 'log_rmse', 'valid_log_rmse', 'test_rmse', 'test_loss', 'loss')
 LONG_LIST = 6
+SHOWN_ROWS = 12   # rows of a section's table before the rest is folded
 
 
 # ---- what to run ----
@@ -209,12 +209,11 @@ def format_value(value):
     if isinstance(value, float):
         return '%.4g' % value
     if isinstance(value, (list, tuple)):
-        if len(value) > LONG_LIST:
+        if len(value) > LONG_LIST or any(isinstance(v, (list, tuple, dict)) for v in value):
             return '(%d values)' % len(value)
         return '[%s]' % ', '.join(format_value(v) for v in value)
     if isinstance(value, dict):
-        text = json.dumps(value)
-        return text if len(text) <= 80 else text[:77] + '...'
+        return '(%d entries)' % len(value)
     return str(value)
 
 
@@ -274,7 +273,13 @@ th,td{border-bottom:1px solid #e3e5ea;padding:4px 12px;text-align:left;vertical-
 th{white-space:nowrap}
 th{background:#f5f6f9;font-weight:600} td.num{text-align:right;white-space:nowrap}
 td.book{background:#f4f1fb} th.book{background:#e9e3f7}
-tr.fail td{color:#a11} .ok{color:#17773a} .bad{color:#b00020;font-weight:600}
+.ok{color:#17773a} .bad{color:#b00020;font-weight:600}
+table.summary{width:100%}
+.summary td.num{white-space:normal}
+.summary td.title{min-width:200px}
+.summary td.metric{max-width:170px}
+.summary td.sec{white-space:nowrap}
+.wrap{overflow-x:auto}
 section.block{border:1px solid #e3e5ea;border-radius:8px;padding:14px 18px;margin:18px 0}
 .sub{color:#555;font-size:13px;margin:0 0 6px}
 .note{color:#444;font-size:13px;margin:2px 0;font-style:italic}
@@ -324,7 +329,8 @@ def _block_title(block):
 
 
 def _summary_table(blocks):
-    rows = ['<table><tr><th>section</th><th>title</th><th>metric</th><th>ours: from scratch</th>'
+    rows = ['<table class="summary"><tr><th>section</th><th>title</th><th>metric</th>'
+            '<th>ours: from scratch</th>'
             '<th>ours: Gluon</th><th class="book">book</th><th>time (s)</th><th>status</th></tr>']
     for block in blocks:
         key = _headline_key(block)
@@ -346,10 +352,11 @@ def _summary_table(blocks):
         titles = ' / '.join(s.title for s in block['sections'])
         status = ('<span class="bad">failed: %s</span>' % _e(', '.join(failed)) if failed
                   else '<span class="ok">ok</span>')
-        rows.append('<tr%s><td><a href="#%s">%s</a></td><td>%s</td><td>%s</td>%s'
+        rows.append('<tr%s><td class="sec"><a href="#%s">%s</a></td><td class="title">%s</td><td class="metric">%s</td>%s'
                     '<td class="num book">%s</td><td class="num">%.1f</td><td>%s</td></tr>'
                     % (' class="fail"' if failed else '', _anchor(block['sections'][0].number),
-                       _e(numbers), _e(titles), _e(key or ''), ''.join(ours), _e(book), seconds,
+                       _e(numbers), _e(titles), _e(key or '').replace('_', '_<wbr>'),
+                       ''.join(ours), _e(book), seconds,
                        status))
     rows.append('</table>')
     return '\n'.join(rows)
@@ -424,16 +431,24 @@ def _block_html(block):
     if rows:
         head = ''.join('<th>ours: %s</th>' % _e(_impl_label(impl)) for impl, _ in ok) + \
             ''.join('<th class="book">%s</th>' % _e(_book_label(block, s)) for s in with_book)
-        lines = ['<table><tr><th>metric</th>%s</tr>' % head]
-        for key, ours, book in rows:
-            lines.append('<tr><td>%s</td>%s%s</tr>' % (
-                _e(key), ''.join(_cell(v) for v in ours),
-                ''.join(_cell(v, 'num book') for v in book)))
-        lines.append('<tr><td>run time (s)</td>%s%s</tr>' % (
-            ''.join(_cell(r.get('wall_seconds')) for _, r in ok),
-            '<td class="book"></td>' * len(with_book)))
-        lines.append('</table>')
-        parts.append('\n'.join(lines))
+        def table(rows, run_time):
+            lines = ['<div class="wrap"><table><tr><th>metric</th>%s</tr>' % head]
+            for key, ours, book in rows:
+                lines.append('<tr><td>%s</td>%s%s</tr>' % (
+                    _e(key), ''.join(_cell(v) for v in ours),
+                    ''.join(_cell(v, 'num book') for v in book)))
+            if run_time:
+                lines.append('<tr><td>run time (s)</td>%s%s</tr>' % (
+                    ''.join(_cell(r.get('wall_seconds')) for _, r in ok),
+                    '<td class="book"></td>' * len(with_book)))
+            lines.append('</table></div>')
+            return '\n'.join(lines)
+        # The book's numbers come first; a long tail of our own diagnostics is folded away.
+        shown = max(SHOWN_ROWS, sum(1 for _, _, book in rows if any(v is not None for v in book)))
+        parts.append(table(rows[:shown], True))
+        if rows[shown:]:
+            parts.append('<details><summary>%d more of our numbers</summary>%s</details>'
+                         % (len(rows) - shown, table(rows[shown:], False)))
     for spec in specs:
         for key, text in book_notes(spec.book):
             parts.append('<p class="note">Book %s, %s: %s</p>' % (_e(spec.number), _e(key),

@@ -97,16 +97,22 @@ TOPICS = [
     ('sec3_15_initialization', '3.15 Numerical stability and model initialization',
      'Deep products of matrices can make gradients vanish or explode; random initialization '
      'breaks symmetry, and Xavier initialization keeps the variance of activations steady.',
-     [('3.15', 'scratch', 'initialization',
-       'Vanishing sigmoid gradients, exploding products of random matrices and the variance '
-       'kept by Xavier initialization, measured.')]),
+     [('3.15', 'scratch', 'scratch',
+       'Exploding products of random matrices, vanishing sigmoid gradients and the variance '
+       'kept by Xavier initialization, measured; then an MLP whose hidden units all start '
+       'equal, written from scratch, to see that they stay equal.'),
+      ('3.15', 'gluon', 'gluon',
+       'The same experiments with Gluon layers and MXNet\'s initializers (`init.Xavier`, '
+       '`init.Constant`).')]),
     ('sec3_16_kaggle_house', '3.16 Kaggle house prices',
      'Predict house prices from 79 features: standardize the numeric features, one-hot encode '
      'the categorical ones, train a linear model with Adam and judge it by the log RMSE in '
      'K-fold cross-validation.',
-     [('3.16', 'gluon', 'house',
-       'K-fold cross-validation on the training set, then training on all of it and writing '
-       'the predictions for the test set.')]),
+     [('3.16', 'scratch', 'scratch',
+       'From scratch: the linear model with our own Adam, scored by 5-fold cross-validation, '
+       'then trained on all 1460 houses to predict the test set.'),
+      ('3.16', 'gluon', 'gluon',
+       'With Gluon, as in the book: `nn.Dense(1)`, `L2Loss` and a Trainer with \'adam\'.')]),
 ]
 
 SETUP = '''%matplotlib inline

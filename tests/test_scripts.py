@@ -88,9 +88,10 @@ def test_a_script_trains_for_real(tmp_path):
 
 
 def test_a_script_reports_mistakes_like_the_command(monkeypatch, capsys):
-    script = SCRIPTS / 'sec3_09_mlp_scratch.py'
+    script = SCRIPTS / 'sec3_03_linear_regression_gluon.py'
     monkeypatch.setattr(sys, 'argv', [str(script), '--ctx', 'gpu:7'])
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(script), run_name='__main__')
     assert stop.value.code == 2
-    assert capsys.readouterr().err.startswith("sec3_09_mlp_scratch.py: error: device 'gpu:7'")
+    assert capsys.readouterr().err.startswith(
+        "sec3_03_linear_regression_gluon.py: error: device 'gpu:7'")
