@@ -101,7 +101,8 @@ def test_arrays_are_decoded_once_per_process():
 @needs_real_data
 def test_load_data_batches_shapes_dtypes_and_len():
     train_iter, test_iter = fm.load_data_fashion_mnist(256, root=DEBIAN)
-    assert len(train_iter) == 235 and len(test_iter) == 40
+    assert len(train_iter) == 234 and len(test_iter) == 40   # training drops its last 96
+    assert sum(1 for _ in train_iter) == 234
     X, y = next(iter(train_iter))
     assert X.shape == (256, 1, 28, 28) and X.dtype == np.float32
     assert y.shape == (256,) and y.dtype == np.int32
@@ -111,8 +112,9 @@ def test_load_data_batches_shapes_dtypes_and_len():
 
 
 @needs_real_data
-def test_fast_and_gluon_pipelines_give_identical_batches():
-    kwargs = dict(root=DEBIAN, subset=1000)
+@pytest.mark.parametrize('last_batch', ['keep', 'discard'])
+def test_fast_and_gluon_pipelines_give_identical_batches(last_batch):
+    kwargs = dict(root=DEBIAN, subset=1000, last_batch=last_batch)
     fast = fm.load_data_fashion_mnist(128, pipeline='fast', **kwargs)
     gluon = fm.load_data_fashion_mnist(128, pipeline='gluon', **kwargs)
     for fast_iter, gluon_iter in zip(fast, gluon):
@@ -121,7 +123,8 @@ def test_fast_and_gluon_pipelines_give_identical_batches():
             got = [(X.asnumpy(), y.asnumpy()) for X, y in fast_iter]
             np.random.seed(7)
             want = [(X.asnumpy(), y.asnumpy()) for X, y in gluon_iter]
-            assert len(got) == len(want) == 8
+            expected = 7 if last_batch == 'discard' and fast_iter is fast[0] else 8
+            assert len(got) == len(want) == expected
             for (X1, y1), (X2, y2) in zip(got, want):
                 assert X1.dtype == X2.dtype and y1.dtype == y2.dtype
                 np.testing.assert_array_equal(X1, X2)
@@ -386,3 +389,14 @@ def test_label_out_of_range(tmp_path):
     write(tmp_path / 'train-labels-idx1-ubyte.gz', idx_bytes(np.full(12, 10)))
     with pytest.raises(fm.IDXFormatError, match='label 10 out of range'):
         fm.load_fashion_mnist_arrays(tmp_path, train=True, download=False)
+
+
+@needs_real_data
+def test_keep_yields_the_last_partial_batch_and_discard_needs_one_full_batch():
+    train_iter, _ = fm.load_data_fashion_mnist(256, root=DEBIAN, last_batch='keep')
+    sizes = [y.shape[0] for _, y in train_iter]
+    assert len(sizes) == 235 and sizes[-1] == 60000 - 234 * 256
+    with pytest.raises(ValueError, match='batch_size 512 is larger than the 300 examples'):
+        fm.load_data_fashion_mnist(512, root=DEBIAN, subset=300)
+    with pytest.raises(ValueError, match="last_batch must be 'keep' or 'discard'"):
+        fm.load_data_fashion_mnist(256, root=DEBIAN, last_batch='drop')

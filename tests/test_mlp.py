@@ -188,7 +188,7 @@ def test_quick_run_learns_on_real_data(section, impl):
 
 
 def test_options_for_the_exercises_two_layers_and_tanh():
-    result = ch3.run_section('3.9', quick=True, num_epochs=1, num_hiddens=(64, 32),
+    result = ch3.run_section('3.9', quick=True, num_epochs=2, num_hiddens=(64, 32),
                              activation='tanh', verbose=False)
     assert result['hyperparameters']['num_hiddens'] == [64, 32]
     assert result['hyperparameters']['activation'] == 'tanh'
