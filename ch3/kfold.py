@@ -37,7 +37,7 @@ def _check_fold_args(k, i, n, tail):
 
 
 def fold_ranges(k, i, n, tail='drop'):
-    """3.11: the k-fold split of n examples as ([train (start, stop) ranges], (valid start, stop))."""
+    """3.11: fold i of k over n examples as ([train (start, stop) ranges], (valid start, stop))."""
     k, i = _check_fold_args(k, i, n, tail)
     fold_size = n // k
     start, stop = i * fold_size, (i + 1) * fold_size
