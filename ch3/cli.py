@@ -3,6 +3,7 @@
     ch3 list                         every section with its title, module and versions
     ch3 run SECTION [options]        train one section, print the book's lines, write metrics.json
     ch3 report [--quick] --out DIR   run every section, write one HTML page with all results
+    ch3 launch -n N -- COMMAND       run COMMAND as N workers of a dist kvstore job (ch3.launch)
 
 Subcommands live in the COMMANDS table; a new one is added with `register_command(name, help,
 configure, handler)` (configure adds its arguments to an argparse parser, handler(args, parser)
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ch3.context import parse_ctx
+from ch3.distributed import worker_folder
+from ch3.launch import LAUNCH_HELP, configure_launch, launch_command
 from ch3.registry import get_section, list_sections, run_section
 from ch3.training import TrainingDiverged
 from ch3.utils import atomic_write
@@ -29,7 +32,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Options of `ch3 run` that map onto a section's hyperparameters (option dest -> hyperparameter).
 HYPERPARAMETER_OPTIONS = OrderedDict([('epochs', 'num_epochs'), ('batch_size', 'batch_size'),
-                                      ('lr', 'lr')])
+                                      ('lr', 'lr'), ('kvstore', 'kvstore')])
 IMPL_CHOICES = ('scratch', 'gluon', 'both')
 IMPL_ORDER = ('scratch', 'gluon')   # the book's order: from scratch first, then Gluon
 
@@ -120,6 +123,9 @@ def add_run_options(parser):
                         help="minibatch size (default: the book's)")
     parser.add_argument('--lr', type=_positive_float, metavar='X',
                         help="learning rate (default: the book's)")
+    parser.add_argument('--kvstore', metavar='NAME',
+                        help="MXNet kvstore of the Gluon trainer: device (default), local, or "
+                             "dist_sync / dist_async inside `ch3 launch`")
     parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
                         default=[], metavar='NAME=VALUE',
                         help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
@@ -251,6 +257,7 @@ def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
         folder = os.path.join(out, name) if impl == 'both' else out
         result = run_section(spec.number, impl=name, ctx=ctx, seed=seed, quick=quick,
                              out=folder, **hyperparameters)
+        folder = worker_folder(folder, result)   # a distributed worker: folder/worker-<rank>
         path = write_metrics(metrics_record(result, folder), os.path.join(folder, 'metrics.json'))
         print(summary_line(result), file=stream)
         figures = [f for f in result.get('figures') or [] if f]
@@ -328,6 +335,7 @@ register_command('run', 'train one section and write metrics.json and its figure
                  configure_run, run_command)
 register_command('report', 'run every section and write the chapter report (HTML + metrics)',
                  configure_report, report_command)
+register_command('launch', LAUNCH_HELP, configure_launch, launch_command)
 
 
 def build_parser():

@@ -29,6 +29,7 @@ from mxnet.gluon import data as gdata
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
                                is_gzip, mxnet_home)
+from ch3.distributed import shard_bounds
 from ch3.utils import check_int
 
 __all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
@@ -405,13 +406,16 @@ def _gluon_iter(images, labels, batch_size, shuffle, resize, num_workers, ctx, l
 
 
 def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast', num_workers=0,
-                            subset=None, ctx=None, download=True, last_batch='discard'):
+                            subset=None, ctx=None, download=True, shard=None,
+                            last_batch='discard'):
     """3.5: (train_iter, test_iter) over Fashion-MNIST; batches are (X float32 (b, 1, 28, 28) in
     [0, 1] (or (b, 1, resize, resize)), y int32 (b,)); train shuffles each pass, test does not.
 
     pipeline: 'fast' (FashionMNISTIter, default) or 'gluon' (the book's DataLoader;
     `num_workers` applies to it only). subset: use the first `subset` examples of each split.
-    ctx: device the batches are delivered on (default cpu).
+    ctx: device the batches are delivered on (default cpu). shard=(num_parts, index): the training
+    split (after subset) is cut into num_parts equal contiguous shards and only shard `index` is
+    used (a distributed worker's share, ch3.distributed.shard_bounds); the test split is whole.
     last_batch: 'discard' (default) drops the training split's last partial batch each pass, 'keep'
     yields it as the book does; the test split always keeps every example. Why discard: our
     train_ch3 steps by the mean gradient of each batch, so the 96 examples left over from 60000 at
@@ -434,6 +438,9 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
         images, labels = load_fashion_mnist_arrays(root, train=train, download=download)
         if subset is not None:
             images, labels = images[:subset], labels[:subset]
+        if train and shard is not None:
+            start, stop = _shard_bounds(len(labels), shard)
+            images, labels = images[start:stop], labels[start:stop]
         if pipeline == 'fast':
             iters.append(FashionMNISTIter(images, labels, batch_size, shuffle=train,
                                           resize=resize, ctx=ctx,
@@ -442,6 +449,12 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
             iters.append(_gluon_iter(images, labels, batch_size, train, resize, num_workers, ctx,
                                      last_batch if train else 'keep'))
     return tuple(iters)
+
+
+def _shard_bounds(num_examples, shard):
+    if not isinstance(shard, (tuple, list)) or len(shard) != 2:
+        raise ValueError('shard must be a (num_parts, index) pair, got %r' % (shard,))
+    return shard_bounds(num_examples, shard[0], shard[1])
 
 
 # ---------------------------------------------------------------------------------------------

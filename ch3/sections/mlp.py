@@ -6,11 +6,12 @@ With one hidden layer of h units and activation phi (the book: h = 256, phi = Re
     line. Loss: softmax cross-entropy l = -log softmax(O)_y; weights ~ N(0, 0.01^2), biases 0;
     minibatch SGD with batch 256, lr 0.5, 5 epochs.
 """
-from mxnet import gluon, init, nd
+from mxnet import init, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.context import as_ctx_list
-from ch3.data.fashion_mnist import load_data_fashion_mnist
+from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
+from ch3.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.sections import Section
 from ch3.sections.activations import get_activation
 from ch3.training import train_ch3
@@ -100,19 +101,29 @@ def build_gluon_net(num_hiddens=(256,), activation='relu', num_outputs=NUM_OUTPU
 # Training (shared with 3.13)
 # ---------------------------------------------------------------------------------------------
 
-def load_data(batch_size, contexts, quick=False, num_epochs=5, subset=None, pipeline='fast'):
+def load_data(batch_size, contexts, quick=False, num_epochs=5, subset=None, pipeline='fast',
+              shard=None):
     """3.9-3.13: (train_iter, test_iter, settings) of Fashion-MNIST for a run; quick keeps the
     first QUICK_SUBSET images of each split and at most QUICK_EPOCHS epochs. settings holds the
-    num_epochs, subset and pipeline actually used."""
+    num_epochs, subset and pipeline actually used. shard=(num_parts, index): train on that shard
+    of the training images only (a distributed worker's)."""
     if quick:
         subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
         num_epochs = min(num_epochs, QUICK_EPOCHS)
     # one device: deliver batches there directly; several: keep them on the CPU for splitting
     data_ctx = contexts[0] if len(contexts) == 1 else None
     train_iter, test_iter = load_data_fashion_mnist(batch_size, subset=subset, pipeline=pipeline,
-                                                    ctx=data_ctx)
+                                                    ctx=data_ctx, shard=shard)
     return train_iter, test_iter, {'num_epochs': num_epochs, 'subset': subset,
                                    'pipeline': pipeline}
+
+
+def _num_train_examples(quick, subset):
+    """How many training images load_data uses (what a distributed job shards)."""
+    if quick:
+        subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
+    num_train = len(load_fashion_mnist_arrays(train=True)[1])
+    return min(subset or num_train, num_train)
 
 
 def single_device(contexts):
@@ -165,25 +176,31 @@ def train_scratch(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256,
 
 
 def train_gluon(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.5,
-                num_hiddens=256, activation='relu', subset=None, pipeline='fast', verbose=True):
+                num_hiddens=256, activation='relu', subset=None, pipeline='fast',
+                kvstore=DEFAULT_KVSTORE, verbose=True):
     """3.10: the same MLP with nn.Dense layers (hybridized), a Trainer and SGD; any devices.
 
     num_hiddens: width of the hidden layer, or a tuple of widths for several; activation:
     'relu', 'sigmoid' or 'tanh' (Dense's built-in activations); subset: use the first `subset`
-    images of each split; pipeline: 'fast' or 'gluon' (the book's DataLoader).
+    images of each split; pipeline: 'fast' or 'gluon' (the book's DataLoader); kvstore: MXNet's,
+    e.g. 'dist_sync' in a job started by `ch3 launch` (trains on this worker's shard, by rank).
     """
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
     widths, activation = hidden_sizes(num_hiddens), check_activation_name(activation)
     contexts = as_ctx_list(ctx)
+    worker = start_worker(kvstore, num_examples=lambda: _num_train_examples(quick, subset))
     train_iter, test_iter, settings = load_data(batch_size, contexts, quick, num_epochs, subset,
-                                                pipeline)
+                                                pipeline, shard=worker.shard)
     net = build_gluon_net(widths, activation, ctx=contexts)
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
     history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
                         settings['num_epochs'], batch_size, trainer=trainer, ctx=contexts,
                         verbose=verbose)
-    return classifier_result(_hyperparameters(settings, batch_size, lr, widths, activation),
-                             history)
+    result = classifier_result(_hyperparameters(settings, batch_size, lr, widths, activation),
+                               history)
+    result['hyperparameters'].update(worker.hyperparameters())
+    result['final'].update(worker.summary(net))
+    return result
 
 
 BOOK_SCRATCH = {'test_acc': 0.863, 'target_test_acc': 0.845,

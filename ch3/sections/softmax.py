@@ -22,12 +22,13 @@
 import math
 
 import numpy as np
-from mxnet import gluon, init, nd
+from mxnet import init, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.context import as_ctx_list
+from ch3.distributed import DEFAULT_KVSTORE, Worker, start_worker
 from ch3.data.fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist, \
-    show_fashion_mnist
+    load_fashion_mnist_arrays, show_fashion_mnist
 from ch3.plotting import finish
 from ch3.sections import Section
 from ch3.training import train_ch3
@@ -311,19 +312,27 @@ def min_true_class_probability(net, data_iter, ctx=None):
     return float(lowest.asscalar())
 
 
-def _prepare(ctx, quick, num_epochs, batch_size, lr, subset, pipeline):
+def _num_train_examples(subset):
+    num_train = len(load_fashion_mnist_arrays(train=True)[1])
+    return min(subset or num_train, num_train)
+
+
+def _prepare(ctx, quick, num_epochs, batch_size, lr, subset, pipeline, kvstore=DEFAULT_KVSTORE):
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
     contexts = as_ctx_list(ctx)
     if quick:
         subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
         num_epochs = min(num_epochs, QUICK_EPOCHS)
+    # a distributed worker trains on its shard of the training set (by rank)
+    worker = start_worker(kvstore, num_examples=lambda: _num_train_examples(subset))
     # one device: deliver batches there directly; several: keep them on the CPU and split
     data_ctx = contexts[0] if len(contexts) == 1 else None
     train_iter, test_iter = load_data_fashion_mnist(batch_size, subset=subset, pipeline=pipeline,
-                                                    ctx=data_ctx)
+                                                    ctx=data_ctx, shard=worker.shard)
     hyperparameters = {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
                        'subset': subset, 'pipeline': pipeline}
-    return contexts, train_iter, test_iter, hyperparameters
+    hyperparameters.update(worker.hyperparameters())
+    return contexts, train_iter, test_iter, hyperparameters, worker
 
 
 def _result(hyperparameters, history, extra, figures):
@@ -345,7 +354,7 @@ def train_scratch(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256,
     if len(contexts) > 1:
         raise ValueError('the from-scratch model keeps W and b on one device; pass one ctx '
                          '(got %s) or use the Gluon version for several' % contexts)
-    contexts, train_iter, test_iter, hyperparameters = _prepare(
+    contexts, train_iter, test_iter, hyperparameters, _ = _prepare(
         contexts, quick, num_epochs, batch_size, lr, subset, pipeline)
     W, b = init_params(contexts)
     history = fit_scratch([W, b], train_iter, test_iter, hyperparameters['num_epochs'],
@@ -376,27 +385,32 @@ def build_gluon_net(ctx=None):
 
 
 def fit_gluon(net, train_iter, test_iter, num_epochs=5, batch_size=256, lr=0.1, ctx=None,
-              verbose=True):
-    """3.7: train net with SoftmaxCrossEntropyLoss and Trainer('sgd') via train_ch3; returns the
-    per-epoch history."""
+              verbose=True, worker=None):
+    """3.7: train net with SoftmaxCrossEntropyLoss and Trainer('sgd') via train_ch3 (on the
+    kvstore of `worker`, a ch3.distributed.Worker; default 'device'); returns the history."""
     loss = gloss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    trainer = (worker or Worker()).trainer(net.collect_params(), 'sgd', {'learning_rate': lr},
+                                           batch_size)
     return train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, trainer=trainer,
                      ctx=ctx, verbose=verbose)
 
 
 def train_gluon(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.1,
-                subset=None, pipeline='fast', verbose=True):
-    """3.7: softmax regression with Gluon on Fashion-MNIST (any contexts); returns the history,
+                subset=None, pipeline='fast', kvstore=DEFAULT_KVSTORE, verbose=True):
+    """3.7: softmax regression with Gluon on Fashion-MNIST (any contexts; kvstore: MXNet's, e.g.
+    'dist_sync' in a launched job, which trains on this worker's shard); returns the history,
     final loss/accuracies and the predictions grid."""
-    contexts, train_iter, test_iter, hyperparameters = _prepare(
-        ctx, quick, num_epochs, batch_size, lr, subset, pipeline)
+    contexts, train_iter, test_iter, hyperparameters, worker = _prepare(
+        ctx, quick, num_epochs, batch_size, lr, subset, pipeline, kvstore)
+    out = worker.folder(out)
     net = build_gluon_net(contexts)
     history = fit_gluon(net, train_iter, test_iter, hyperparameters['num_epochs'], batch_size,
-                        lr, contexts, verbose)
+                        lr, contexts, verbose, worker)
     fig, pairs = predictions_figure(net, test_iter, ctx=contexts)
     figures = [finish(fig, out, 'softmax_gluon_predictions.png')] if out else []
-    return _result(hyperparameters, history, {'predictions': [list(p) for p in pairs]}, figures)
+    extra = {'predictions': [list(p) for p in pairs]}
+    extra.update(worker.summary(net))
+    return _result(hyperparameters, history, extra, figures)
 
 
 BOOK = {'test_acc': 0.826, 'source': 'd2lzh code, seed 0, this machine (5 epochs)',
