@@ -22,10 +22,10 @@ hidden layer acts as one unit. That is exact arithmetic. In float32 the from-scr
 (OpenBLAS in this build) sums 16 of the 256 columns in a different order than the other 240, so
 "equal" units differ by rounding (~1e-7) and training amplifies that into a few groups of units;
 Gluon's Dense (MKL-DNN) and float64 keep them bit-identical here (`run_*` reports all three).
-A model without hidden units (linear or softmax regression) has no
-such symmetry: the gradient of output k's weights depends on output k's own target, so equal
-starting weights separate at the first step (the chapter notes' "softmax stays at 0.1" is wrong;
-`run_*` measures it).
+A model without hidden units (linear or softmax regression) has no such symmetry: the gradient of
+output k's weights depends on output k's own target, so equal starting weights separate at the
+first step (the chapter notes' answer "softmax stays at accuracy 0.1" is wrong; `run_*` measures
+it).
 """
 import math
 
