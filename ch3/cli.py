@@ -3,6 +3,7 @@
     ch3 list                         every section with its title, module and versions
     ch3 run SECTION [options]        train one section, print the book's lines, write metrics.json
     ch3 report [--quick] --out DIR   run every section, write one HTML page with all results
+    ch3 exercise ID|list|report      run an exercise, list them, regenerate docs/exercises.md
     ch3 launch -n N -- COMMAND       run COMMAND as N workers of a dist kvstore job (ch3.launch)
 
 Subcommands live in the COMMANDS table; a new one is added with `register_command(name, help,
@@ -23,6 +24,7 @@ from typing import Callable
 
 from ch3.context import parse_ctx
 from ch3.distributed import worker_folder
+from ch3.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
 from ch3.launch import LAUNCH_HELP, configure_launch, launch_command
 from ch3.registry import get_section, list_sections, run_section
 from ch3.training import TrainingDiverged
@@ -335,6 +337,7 @@ register_command('run', 'train one section and write metrics.json and its figure
                  configure_run, run_command)
 register_command('report', 'run every section and write the chapter report (HTML + metrics)',
                  configure_report, report_command)
+register_command('exercise', EXERCISE_HELP, configure_exercise, exercise_command)
 register_command('launch', LAUNCH_HELP, configure_launch, launch_command)
 
 

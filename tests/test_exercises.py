@@ -1,0 +1,227 @@
+"""The exercises (ch3.exercises): every one runs in quick mode, its verdict follows from its
+claims, and each finding points the way the full run finds it (directions, not exact numbers)."""
+import json
+import os
+import re
+
+import pytest
+
+from ch3.exercises import VERDICTS, get_exercise, list_exercises, run_exercise
+from ch3.exercises.base import Claim, verdict_from_claims
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CJK = re.compile('[\u4e00-\u9fff]')
+
+# what the issue asks to cover, at least
+REQUIRED = ['3.2.1', '3.2.2', '3.2.3', '3.3.1', '3.3.3', '3.5.1', '3.6.1', '3.6.2', '3.6.3',
+            '3.7.1', '3.9.1', '3.9.2', '3.10.1', '3.10.2', '3.11.2', '3.12.3', '3.13.1',
+            '3.13.2', '3.13.3', '3.13.4', '3.15.1', '3.15.2']
+
+
+@pytest.fixture(scope='module')
+def results(tmp_path_factory):
+    """Every exercise once, quick, figures in a temporary folder (runs are shared in-process)."""
+    out = str(tmp_path_factory.mktemp('exercises'))
+    return {e['exercise']: run_exercise(e['exercise'], quick=True, out=out)
+            for e in list_exercises()}
+
+
+def measured(results, exercise_id):
+    return results[exercise_id]['measured']
+
+
+# ---- the registry ----
+
+def test_exercises_are_numbered_in_the_notes_order_and_quote_them():
+    exercises = list_exercises()
+    ids = [e['exercise'] for e in exercises]
+    assert ids == sorted(ids, key=lambda i: tuple(int(p) for p in i.split('.')))
+    assert set(REQUIRED) <= set(ids)
+    for e in exercises:
+        assert e['exercise'].startswith(e['section'] + '.')
+        assert CJK.search(e['notes_answer']['zh']), e['exercise']   # the Chinese original
+        assert not CJK.search(e['notes_answer']['en']) and e['notes_answer']['en']
+    assert '写不出来' in get_exercise('3.13.4').notes_zh
+
+
+def test_unknown_exercise_is_a_value_error_naming_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown exercise '3\.99\.1'.*3\.2\.1, 3\.2\.2"):
+        run_exercise('3.99.1')
+
+
+@pytest.mark.parametrize('holds, main, verdict', [
+    ([], [], 'unanswered'),
+    ([True, True], [True, False], 'confirmed'),
+    ([False, True], [True, False], 'wrong'),        # the main claim fails: a true detail is no help
+    ([True, False], [True, False], 'partly'),
+    ([True, False], [True, True], 'partly'),
+    ([False, False], [True, True], 'wrong'),
+])
+def test_verdict_rule(holds, main, verdict):
+    claims = [Claim('c%d' % i, h, 'e', m) for i, (h, m) in enumerate(zip(holds, main))]
+    assert verdict_from_claims(claims)[0] == verdict
+
+
+# ---- every exercise, quick ----
+
+def test_every_result_is_json_with_a_verdict_computed_from_its_claims(results, tmp_path):
+    for exercise_id, result in results.items():
+        assert json.loads(json.dumps(result)) == result
+        assert result['exercise'] == exercise_id and result['quick'] is True
+        assert result['verdict'] in VERDICTS
+        claims = [Claim(c['claim'], c['holds'], c['evidence'], c['main'])
+                  for c in result['claims']]
+        assert verdict_from_claims(claims)[0] == result['verdict'], exercise_id
+        for claim in result['claims']:
+            assert re.search(r'\d', claim['evidence']), (exercise_id, claim)   # numbers
+        for path in result['figures']:
+            assert os.path.getsize(path) > 2000 and path.endswith('.png')
+        assert result['seconds'] < 30, exercise_id
+
+
+def test_3_2_reshape_learning_rates_and_the_last_batch(results):
+    m = measured(results, '3.2.1')
+    assert m['y_shape'] == [10] and m['y_hat_shape'] == [10, 1]
+    assert m['loss_shape_without_reshape'] == [10, 10]
+    assert m['loss_after_3_epochs_without_reshape'] > 100 * m['loss_after_3_epochs_with_reshape']
+    assert results['3.2.1']['verdict'] == 'partly'    # right about the mismatch, not y's shape
+    loss = measured(results, '3.2.2')['epoch1_loss']
+    assert loss['0.01'] > loss['0.03'] > loss['0.05']  # smaller rates fall more slowly
+    assert results['3.2.2']['verdict'] == 'wrong'
+    m = measured(results, '3.2.3')
+    assert m['last_batch_size'] == 5 and m['examples_seen_once'] == 1005
+    assert m['step_ratio'] == pytest.approx(0.5, abs=1e-4)
+    assert results['3.2.3']['verdict'] == 'confirmed'
+
+
+def test_3_3_mean_with_step_one_gives_identical_parameters(results):
+    m = measured(results, '3.3.1')
+    assert m['max_abs_param_diff_mean_step1_vs_book'] < 1e-6
+    assert m['first_step_ratio_mean_step_batch_size'] == pytest.approx(0.1, abs=1e-4)
+    assert m['loss_mean_step_batch_size'] > 10 * m['loss_book']
+    assert results['3.3.1']['verdict'] == 'confirmed'
+    m = measured(results, '3.3.2')
+    assert m['l2loss_over_mse'] == pytest.approx(0.5) and m['l1loss_over_mae'] == pytest.approx(1)
+    assert m['notes_losses_missing'] == [] and 'L2Loss' in m['losses']
+    m = measured(results, '3.3.3')
+    assert m['grad_shape'] == m['weight_shape'] == [1, 2] and m['relative_error'] < 1e-5
+
+
+def test_3_4_and_3_5(results):
+    m = measured(results, '3.4.1')
+    assert m['minus_log_likelihood_8'] == pytest.approx(m['cross_entropy_sum_8'], rel=1e-9)
+    assert m['likelihood_batch_float32'] == 0 and m['cross_entropy_sum_batch'] > 0
+    assert measured(results, '3.5.1')['slowdown_batch1_vs_256']['gluon'] > 1
+    m = measured(results, '3.5.2')
+    assert {'CIFAR10', 'CIFAR100', 'MNIST'} <= set(m['datasets'])
+    assert m['notes_missing_in_mxnet'] == ['ImageListDataset']
+    m = measured(results, '3.5.3')
+    assert m['totensor_dtype'] == 'float32' and m['totensor_max_error'] < 1e-6
+    assert m['totensor_out_shape'] == [1, 28, 28] and 'RandomFlipLeftRight' in m['transforms']
+
+
+def test_3_6_overflow_log_domain_and_fixes(results):
+    m = measured(results, '3.6.1')
+    assert m['exp_89'] == 'inf' and 'nan' in m['naive_softmax']
+    assert m['bytes_exp_big'] == m['bytes_exp_small']
+    assert results['3.6.1']['verdict'] == 'partly'
+    m = measured(results, '3.6.2')
+    assert m['negative_losses'] == 0 and m['min_loss'] >= 0 and m['loss_underflow'] == ['inf']
+    assert results['3.6.2']['verdict'] == 'wrong'
+    m = measured(results, '3.6.3')
+    assert m['log_softmax_loss'][0] == pytest.approx(120.0)
+    assert 'nan' in m['softmax_shifted_by_one'] and 'nan' not in m['softmax_shifted_by_max']
+
+
+def test_3_7_and_3_8(results):
+    acc = measured(results, '3.7.1')['test_acc']
+    assert acc['lr 0.03'] < acc['book (batch 256, lr 0.1), epoch 5'] < acc['epoch 10']
+    assert results['3.8.1']['verdict'] == 'confirmed'
+    assert measured(results, '3.8.1')['sigmoid_grad_error'] < 1e-6
+
+
+def test_3_9_and_3_10_width_depth_activations(results):
+    seconds = measured(results, '3.9.1')['seconds_per_epoch']
+    assert seconds['1024'] > seconds['128']
+    m = measured(results, '3.9.2')['epoch1_train_acc']
+    assert m['two'] < m['one']
+    m = measured(results, '3.10.1')['epoch1_train_acc']
+    assert m['3 hidden layers'] < m['1 hidden layer'] - 0.1
+    acc = measured(results, '3.10.2')['final_test_acc']
+    assert acc['sigmoid'] < acc['relu']
+
+
+def test_3_11_overfitting_and_the_noise_floor(results):
+    fits = measured(results, '3.11.1')['fits']
+    assert fits['4']['lstsq_train_loss'] < 1e-8 < fits['4']['lstsq_test_loss']
+    assert fits['1000']['sgd_test_loss'] < 1.5 * fits['1000']['sgd_train_loss']
+    m = measured(results, '3.11.2')
+    assert m['lstsq_train_loss_noisy'] == pytest.approx(m['expected_lstsq_train_loss'], rel=0.5)
+    assert m['lstsq_train_loss_4_points'] < 1e-8 and m['lstsq_train_loss_noise_free'] < 1e-8
+    assert results['3.11.2']['verdict'] == 'confirmed'
+
+
+def test_3_12_remedies_bayes_and_the_weight_decay_sweep(results):
+    assert set(measured(results, '3.12.1')['final_test_acc']) == {'none', 'dropout', 'batchnorm'}
+    assert results['3.12.2']['verdict'] == 'unanswered'
+    assert measured(results, '3.12.2')['max_abs_diff_map_vs_weight_decay'] < 1e-8
+    m = measured(results, '3.12.3')
+    wds = sorted(m['w_norm'], key=float)
+    norms = [m['w_norm'][wd] for wd in wds]
+    early = [m['test_loss_epoch5'][wd] for wd in wds]
+    assert norms == sorted(norms, reverse=True) and early == sorted(early, reverse=True)
+    assert m['final_train_loss']['100'] > m['final_train_loss']['10']   # decay costs fit
+
+
+def test_3_13_dropout(results):
+    assert set(measured(results, '3.13.1')['final_test_acc']) == {'(0.2, 0.5)', '(0.5, 0.2)'}
+    final = measured(results, '3.13.2')['final']
+    assert final['dropout (0.2, 0.5)']['loss'] > final['no dropout']['loss']   # slower
+    assert len(measured(results, '3.13.3')['dropout_benefit_test_acc']) == 2
+    assert results['3.13.4']['verdict'] == 'unanswered'
+    assert set(measured(results, '3.13.4')['final_test_acc']) == {
+        'neither', 'dropout', 'weight decay', 'both'}
+
+
+def test_3_15_equal_initial_weights(results):
+    m = measured(results, '3.15.1')
+    for run in ('equal, Gluon float32', 'equal, scratch float64'):   # units stay identical
+        assert m['spread'][run]['distinct_units'] == 1
+    assert m['spread']['random, Gluon']['distinct_units'] == 256
+    assert m['final_test_acc']['equal, Gluon float32'] < m['final_test_acc']['random, Gluon']
+    m = measured(results, '3.15.2')
+    assert m['linear_loss']['equal'] == pytest.approx(m['linear_loss']['random'], rel=0.5)
+    assert m['softmax_test_acc']['equal'] > 0.5   # the notes: stuck at 0.1
+    assert m['softmax_distinct_class_weights'] == 10
+    assert results['3.15.2']['verdict'] == 'partly'
+
+
+# ---- the generated page ----
+
+def test_render_tables_every_exercise_with_notes_measurement_verdict_and_figures(results,
+                                                                                  tmp_path):
+    from ch3.exercises.report import render
+    page = render(list(results.values()), str(tmp_path), True, ['cpu(0)'], 0, 1.0)
+    assert 'QUICK' in page and '| Exercise | Notes\' answer | Measured | Verdict |' in page
+    for exercise_id, result in results.items():
+        row = next(line for line in page.splitlines() if line.startswith('| [%s]' % exercise_id))
+        assert result['verdict'] in row and row.count(' | ') >= 3
+        assert result['notes_answer']['zh'].replace('|', '\\|') in page
+    for line in page.splitlines():
+        if line.startswith('| ') and not line.startswith('| ---'):
+            assert line.rstrip().endswith('|') and '\n' not in line
+
+
+def test_the_committed_page_was_generated_from_full_runs_of_every_exercise():
+    path = os.path.join(REPO, 'docs', 'exercises.md')
+    with open(path, encoding='utf-8') as handle:
+        page = handle.read()
+    assert '<!-- generated by `python -m ch3.exercises.report --out docs/exercises.md`' in page
+    for e in list_exercises():
+        assert '| [%s](#ex-%s)' % (e['exercise'], e['exercise'].replace('.', '-')) in page
+    for link in re.findall(r'!\[[^]]*\]\(([^)]+)\)', page):
+        assert os.path.isfile(os.path.join(REPO, 'docs', link)), link
+    with open(os.path.join(REPO, 'docs', 'exercises', 'results.json'), encoding='utf-8') as h:
+        saved = json.load(h)
+    assert saved['quick'] is False
+    assert [r['exercise'] for r in saved['results']] == [e['exercise'] for e in list_exercises()]
