@@ -111,7 +111,7 @@ def headline_key(finals, books):
     metric (test_acc, log_rmse, loss, ...), else our first floating-point number."""
     finals = [flatten(f) for f in finals]
     for book in books:
-        for key, value in book.items():
+        for key, value in book_metrics(book, finals).items():
             if _is_metric(value) and any(key in f for f in finals):
                 return key
     for wanted in HEADLINE_PRIORITY:
@@ -208,6 +208,9 @@ def format_value(value):
         return str(value)
     if isinstance(value, float):
         return '%.4g' % value
+    if isinstance(value, PerImpl):
+        return ' / '.join('%s %s' % (IMPL_LABELS.get(impl, impl), format_value(v))
+                          for impl, v in value.items())
     if isinstance(value, (list, tuple)):
         if len(value) > LONG_LIST or any(isinstance(v, (list, tuple, dict)) for v in value):
             return '(%d values)' % len(value)
@@ -221,6 +224,24 @@ def _is_metric(value):
     return not isinstance(value, str)
 
 
+class PerImpl(OrderedDict):
+    """A book number given per version (3.13's scratch_test_acc, gluon_test_acc) as one value."""
+
+
+def book_metrics(book, finals):
+    """The book dict with `<impl>_<key>` entries merged into a PerImpl under `key` when our results
+    have `key` (so the book's scratch_test_acc and gluon_test_acc sit in our test_acc row)."""
+    ours = set().union(*(flatten(f) for f in finals)) if finals else set()
+    merged = OrderedDict()
+    for key, value in book.items():
+        impl, _, rest = key.partition('_')
+        if impl in IMPL_ORDER and rest in ours and rest not in book and _is_metric(value):
+            merged.setdefault(rest, PerImpl())[impl] = value
+        else:
+            merged[key] = value
+    return merged
+
+
 def comparison(records, books):
     """Rows of (metric, [ours per record], [book per book]) for the records and the book dicts.
 
@@ -228,6 +249,7 @@ def comparison(records, books):
     rest of our final numbers; book entries that are text (notes, sources) are left to the caller.
     """
     finals = [flatten(r.get('final')) for r in records]
+    books = [book_metrics(book, finals) for book in books]
     keys = []
     for book in books:
         keys += [k for k, v in book.items() if k not in keys
@@ -265,8 +287,9 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-s
 h1{font-size:26px;margin:0 0 4px} h2{font-size:20px;margin:0 0 6px}
 h2 .num{color:#6b4fbb;margin-right:.35em}
 .meta{color:#555;margin:4px 0} .meta code{background:#f3f3f6;padding:1px 4px;border-radius:3px}
-.banner{background:#fff6d6;border:1px solid #e8cf6a;padding:8px 12px;border-radius:6px;margin:12px 0}
-.failbanner{background:#fde8e8;border:1px solid #e3a0a0;padding:8px 12px;border-radius:6px;margin:12px 0}
+.banner,.failbanner{padding:8px 12px;border-radius:6px;margin:12px 0}
+.banner{background:#fff6d6;border:1px solid #e8cf6a}
+.failbanner{background:#fde8e8;border:1px solid #e3a0a0}
 table{border-collapse:collapse;margin:8px 0 10px;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e3e5ea;padding:4px 12px;text-align:left;vertical-align:top;
   max-width:420px;overflow-wrap:break-word}
@@ -345,14 +368,16 @@ def _summary_table(blocks):
                 ours.append('<td class="num bad">failed</td>')
             else:
                 ours.append(_cell(flatten(record.get('final')).get(key) if key else None))
-        book = ' / '.join(format_value(s.book[key]) for s in block['sections']
-                          if key and key in s.book)
+        finals = [r.get('final') for r in records.values() if 'error' not in r]
+        books = [book_metrics(s.book, finals) for s in block['sections']]
+        book = ' / '.join(format_value(b[key]) for b in books if key and key in b)
         seconds = sum(r.get('wall_seconds', 0.0) for r in records.values())
         numbers = ', '.join(s.number for s in block['sections'])
         titles = ' / '.join(s.title for s in block['sections'])
         status = ('<span class="bad">failed: %s</span>' % _e(', '.join(failed)) if failed
                   else '<span class="ok">ok</span>')
-        rows.append('<tr%s><td class="sec"><a href="#%s">%s</a></td><td class="title">%s</td><td class="metric">%s</td>%s'
+        rows.append('<tr%s><td class="sec"><a href="#%s">%s</a></td><td class="title">%s</td>'
+                    '<td class="metric">%s</td>%s'
                     '<td class="num book">%s</td><td class="num">%.1f</td><td>%s</td></tr>'
                     % (' class="fail"' if failed else '', _anchor(block['sections'][0].number),
                        _e(numbers), _e(titles), _e(key or '').replace('_', '_<wbr>'),
@@ -477,7 +502,8 @@ def render_html(report, blocks, out):
             '<title>Chapter 3 report — Dive into Deep Learning (MXNet)</title>',
             '<style>%s</style></head><body>' % CSS,
             '<h1>Chapter 3: deep learning basics — our runs beside the book</h1>',
-            '<p class="meta">%s · ctx <code>%s</code> · seed %d · %s · %.0f s in total · %s</p>'
+            '<p class="meta">%s · ctx <code>%s</code> · seed %d · %s · %.0f s in total · '
+            '%s</p>'
             % ('quick run (subsets, 1–2 epochs)' if report['quick'] else 'full settings',
                _e(','.join(report['ctx'])), report['seed'], _e(report['created']),
                report['seconds'], _e(versions)),

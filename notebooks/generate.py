@@ -163,14 +163,17 @@ def make_notebook(stem, title, intro, steps, registered=None):
         impl_arg = ", impl='%s'" % impl if impl else ''
         folder = impl or 'default'
         cells.append(v4.new_code_cell(
-            "%s = ch3.run_section('%s'%s, quick=QUICK, out=os.path.join(OUT, '%s', '%s'))\n%s['final']"
+            "%s = ch3.run_section('%s'%s, quick=QUICK, out=os.path.join(OUT, '%s', '%s'))\n"
+            "%s['final']"
             % (variable, number, impl_arg, number, folder, variable)))
         variables.append(variable)
         if number not in sections:
             sections.append(number)
     cells.append(v4.new_markdown_cell('Our final numbers beside the book\'s (the book\'s are for '
                                       'full runs; quick runs are not comparable).'))
-    cells.append(v4.new_code_cell('compare(%s)' % ', '.join(variables)))
+    # the training runs (scratch, gluon) side by side; a topic with only demos compares those
+    trained = [v for v in variables if v in ('scratch', 'gluon')] or variables
+    cells.append(v4.new_code_cell('compare(%s)' % ', '.join(trained)))
     nb = v4.new_notebook(cells=cells)
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3',
                                  'language': 'python'}

@@ -1,4 +1,4 @@
-"""The `ch3` command: list, run (options, metrics.json, figures) and one-line errors with status 2."""
+"""The `ch3` command: list, run (options, metrics.json, figures), one-line errors, status 2."""
 import json
 import os
 import runpy

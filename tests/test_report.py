@@ -1,4 +1,4 @@
-"""The chapter report: every section run once per version, one self-contained page, survives errors."""
+"""The chapter report: each version run once, one self-contained page, survives a failure."""
 import base64
 import contextlib
 import html.parser
@@ -192,3 +192,15 @@ def test_compare_puts_the_book_column_beside_ours():
     assert table.loc['loss', 'book 3.2'] == report.format_value(get_section('3.2').book['loss'])
     assert table.loc['loss', 'ours gluon (3.3)'] == report.format_value(gluon['final']['loss'])
     assert 'note' not in table.index   # text notes are not metrics
+
+
+def test_book_numbers_given_per_version_sit_in_our_metric_row():
+    scratch = {'section': '3.13', 'impl': 'scratch', 'final': {'test_acc': 0.8581, 'loss': 0.4}}
+    gluon = {'section': '3.13', 'impl': 'gluon', 'final': {'test_acc': 0.8558, 'loss': 0.41}}
+    book = {'scratch_test_acc': 0.857, 'gluon_test_acc': 0.847, 'target_test_acc': 0.84,
+            'note': 'x'}
+    rows = report.comparison([scratch, gluon], [book])
+    assert rows[0][0] == 'test_acc' and rows[0][1] == [0.8581, 0.8558]
+    assert report.format_value(rows[0][2][0]) == 'from scratch 0.857 / Gluon 0.847'
+    assert [key for key, _, _ in rows] == ['test_acc', 'target_test_acc', 'loss']
+    assert report.headline_key([scratch['final']], [book]) == 'test_acc'
