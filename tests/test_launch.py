@@ -53,7 +53,9 @@ def _job(command, num_workers=2, num_servers=1, **kwargs):
     return status, out.getvalue(), log.getvalue(), time.monotonic() - started, job
 
 
-# --- the real thing: 2 workers and 1 server, softmax regression, one quick epoch ----------------
+# --- the real thing: 2 workers and 1 server, softmax regression, one short epoch ----------------
+
+SUBSET = 6000   # 3000 images per worker: 11 steps of 2 x 256, enough to be well above chance
 
 def _batch_sizes(size, batch_size):
     """The batch sizes the data layer gives one epoch of a shard of `size` images."""
@@ -62,7 +64,7 @@ def _batch_sizes(size, batch_size):
     return [y.shape[0] for _, y in train_iter]
 
 
-def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=sm.QUICK_SUBSET):
+def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=SUBSET):
     """Plain SGD in one process on the union of the workers' batches (what dist_sync should do):
     worker r holds training images [r*s, (r+1)*s), s = subset // num_workers, and every worker
     draws the same order of its shard (same seed). Returns (per-worker mean loss, test accuracy)."""
@@ -95,8 +97,8 @@ def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=sm.QUICK_SUBSET
 
 
 def test_two_workers_and_a_server_train_softmax_like_one_process_on_the_union(tmp_path):
-    command = [PY, '-m', 'ch3', 'run', '3.7', '--quick', '--epochs', '1', '--kvstore',
-               'dist_sync', '--out', str(tmp_path)]
+    command = [PY, '-m', 'ch3', 'run', '3.7', '--epochs', '1', '--set', 'subset=%d' % SUBSET,
+               '--kvstore', 'dist_sync', '--out', str(tmp_path)]
     status, out, log, seconds, job = _job(command, 2, 1, server_cmd=None, timeout=120)
     assert status == 0, out + log
     assert seconds < 60
@@ -108,7 +110,7 @@ def test_two_workers_and_a_server_train_softmax_like_one_process_on_the_union(tm
     assert sorted(f['rank'] for f in finals) == [0, 1]
     assert all(f['num_workers'] == 2 and f['kvstore'] == 'dist_sync' for f in finals)
     assert finals[0]['param_digest'] == finals[1]['param_digest']   # bit-identical parameters
-    assert finals[0]['test_acc'] == finals[1]['test_acc'] > 0.5     # chance is 0.1
+    assert finals[0]['test_acc'] == finals[1]['test_acc'] > 0.6     # chance is 0.1
     assert records[0]['hyperparameters']['kvstore'] == 'dist_sync'
     # each worker trained on its own half: its loss is over its shard, and matches the reference
     losses, test_acc = _reference_run()
