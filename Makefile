@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out/report
+# The Kaggle house CSVs: use a shared copy beside the checkout when there is one (as CI does);
+# otherwise ch3 looks in ~/.mxnet/datasets/kaggle_house and downloads them there.
+ifneq ($(wildcard ../shared/data/kaggle_house/kaggle_house_pred_train.csv),)
+export CH3_DATA_DIR ?= $(abspath ../shared/data)
+endif
 
 .PHONY: setup data run test quick bench clean
 

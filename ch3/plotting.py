@@ -3,6 +3,7 @@
 Figures are made with matplotlib's object API (no pyplot global state), so they work under Agg on
 a server and in a notebook alike; `show` displays inline when running under IPython.
 """
+import io
 import os
 
 from matplotlib.figure import Figure
@@ -34,14 +35,16 @@ def save_figure(fig, path):
 
 
 def show(fig):
-    """Display fig inline in IPython/Jupyter; a no-op elsewhere."""
+    """Display fig inline in IPython/Jupyter as a PNG (no %matplotlib needed); a no-op elsewhere."""
     try:
         from IPython import get_ipython
-        from IPython.display import display
+        from IPython.display import Image, display
     except ImportError:
         return fig
     if get_ipython() is not None:
-        display(fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format='png', dpi=110, bbox_inches='tight')
+        display(Image(data=buffer.getvalue(), format='png'))
     return fig
 
 

@@ -400,3 +400,11 @@ def test_keep_yields_the_last_partial_batch_and_discard_needs_one_full_batch():
         fm.load_data_fashion_mnist(512, root=DEBIAN, subset=300)
     with pytest.raises(ValueError, match="last_batch must be 'keep' or 'discard'"):
         fm.load_data_fashion_mnist(256, root=DEBIAN, last_batch='drop')
+
+
+def test_check_command_reports_found_and_missing(tmp_path, capsys):
+    assert fm.main(['--check', '--root', str(tmp_path)]) == 1
+    assert 'dataset-fashion-mnist' in capsys.readouterr().err
+    if os.path.isdir(DEBIAN):
+        assert fm.main(['--check', '--root', DEBIAN]) == 0
+        assert capsys.readouterr().out.strip() == DEBIAN

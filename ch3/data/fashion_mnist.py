@@ -485,3 +485,24 @@ def show_fashion_mnist(images, labels, ncols=None, figsize=None):
     if len(labels) != len(images):
         raise ValueError('got %d images but %d labels' % (len(images), len(labels)))
     return image_grid(images, titles=labels, ncols=ncols, figsize=figsize)
+
+
+def main(argv=None):
+    """`python -m ch3.data.fashion_mnist --check`: exit 0 and print the folder if the data are
+    found (no download), else exit 1 with the folders looked in and how to install them."""
+    import argparse
+    import sys
+    parser = argparse.ArgumentParser(prog='python -m ch3.data.fashion_mnist')
+    parser.add_argument('--check', action='store_true', help='only look for the files')
+    parser.add_argument('--root', help='a folder to look in instead of the search path')
+    args = parser.parse_args(argv)
+    try:
+        print(find_fashion_mnist(args.root, download=not args.check))
+    except (DatasetNotFound, DownloadError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
