@@ -76,7 +76,7 @@ def test_every_result_is_json_with_a_verdict_computed_from_its_claims(results, t
             assert re.search(r'\d', claim['evidence']), (exercise_id, claim)   # numbers
         for path in result['figures']:
             assert os.path.getsize(path) > 2000 and path.endswith('.png')
-        assert result['seconds'] < 30, exercise_id
+        assert result['seconds'] < 60, exercise_id   # seconds on a quiet machine; shared: slack
 
 
 def test_3_2_reshape_learning_rates_and_the_last_batch(results):

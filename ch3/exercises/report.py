@@ -150,7 +150,8 @@ def render(results, md_dir, quick, ctx, seed, seconds):
         settings = r.get('settings') or {}
         note = r.get('full_note') or ''
         if settings or note:
-            text = ', '.join('%s %s' % (k, json.dumps(v)) for k, v in settings.items())
+            text = ', '.join('%s %s' % (k, json.dumps(v)) for k, v in settings.items()
+                             if v is not None)
             if note and not quick:
                 text = (note + ('; ' + text if text else ''))
             lines.append('| Settings | %s |' % cell(text))

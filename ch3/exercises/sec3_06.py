@@ -124,7 +124,8 @@ def fixes(ctx, quick, out, seed):
         Claim('shifting the inputs down by one fixes the overflow',
               bool(np.isfinite(shifted_by_one.asnumpy()).all()),
               'softmax(%s - 1) = %s; only a shift by the row maximum works: %s'
-              % (BIG[0], measured['softmax_shifted_by_one'], measured['softmax_shifted_by_max'])),
+              % (BIG[0], measured['softmax_shifted_by_one'],
+                 [fmt(v) for v in measured['softmax_shifted_by_max']])),
     ]
     return Outcome(measured, claims,
                    answer='Subtract the row maximum before exp (softmax is unchanged by any '
