@@ -57,6 +57,12 @@ class Timer:
         return self.sum() / len(self.times)
 
 
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode='w', **open_kwargs):
     """Open a temporary file beside `path` and rename it over `path` only if the block succeeds."""
@@ -67,6 +73,7 @@ def atomic_write(path, mode='w', **open_kwargs):
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
+        os.chmod(tmp, 0o666 & ~_current_umask())   # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

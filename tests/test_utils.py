@@ -51,6 +51,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     with atomic_write(target) as handle:
         handle.write('whole')
     assert target.read_text() == 'whole'
+    old = os.umask(0o022)
+    try:
+        with atomic_write(target) as handle:
+            handle.write('again')
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644      # readable by others, like open() makes
     assert os.listdir(tmp_path) == ['metrics.json']
 
 
