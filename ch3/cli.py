@@ -22,6 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
+from ch3.argtypes import int_at_least, positive_number
 from ch3.context import parse_ctx
 from ch3.distributed import worker_folder
 from ch3.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
@@ -74,28 +75,6 @@ def register_command(name, help, configure, handler):
 
 # ---- option types: argparse turns their ArgumentTypeError into `argument --x: message` ----
 
-def _int_at_least(minimum, what):
-    def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError('%s must be an integer, got %r' % (what, text))
-        if value < minimum:
-            raise argparse.ArgumentTypeError('%s must be >= %d, got %d' % (what, minimum, value))
-        return value
-    return convert
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError('must be a number, got %r' % text)
-    if not value > 0 or value == float('inf'):
-        raise argparse.ArgumentTypeError('must be a finite number > 0, got %r' % text)
-    return value
-
-
 def parse_assignment(text):
     """`name=value` -> (name, value); value is a Python literal (3, 0.5, True, [1, 2]) or a string."""
     name, sep, raw = text.partition('=')
@@ -119,11 +98,11 @@ def add_run_options(parser):
                              "own, e.g. 3.3 is the Gluon linear regression)")
     parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
                         help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
-    parser.add_argument('--epochs', type=_int_at_least(0, 'epochs'), metavar='N',
+    parser.add_argument('--epochs', type=int_at_least(0, 'epochs'), metavar='N',
                         help='number of epochs (num_epochs; default: the book\'s)')
-    parser.add_argument('--batch-size', type=_int_at_least(1, 'batch size'), metavar='N',
+    parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
                         help="minibatch size (default: the book's)")
-    parser.add_argument('--lr', type=_positive_float, metavar='X',
+    parser.add_argument('--lr', type=positive_number(), metavar='X',
                         help="learning rate (default: the book's)")
     parser.add_argument('--kvstore', metavar='NAME',
                         help="MXNet kvstore of the Gluon trainer: device (default), local, or "
@@ -131,7 +110,7 @@ def add_run_options(parser):
     parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
                         default=[], metavar='NAME=VALUE',
                         help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
-    parser.add_argument('--seed', type=_int_at_least(0, 'seed'), default=0, metavar='N',
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
                         help='random seed for Python, numpy and MXNet (default: 0)')
     parser.add_argument('--out', metavar='DIR',
                         help='folder for metrics.json and the figures (default: out/SECTION)')
@@ -323,7 +302,7 @@ def configure_report(parser):
                         help='short runs on subsets (smoke test, CI); not comparable with the book')
     parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
                         help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
-    parser.add_argument('--seed', type=_int_at_least(0, 'seed'), default=0, metavar='N',
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
                         help='random seed (default: 0)')
     parser.add_argument('--sections', metavar='LIST',
                         help='only these sections, e.g. 3.2,3.6 (default: all)')

@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from ch3.argtypes import int_at_least, positive_number
+
 HOST = '127.0.0.1'
 EXIT_FAILED, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERRUPTED = 1, 2, 124, 130
 DEFAULT_GRACE = 5.0          # seconds between SIGTERM and SIGKILL
@@ -329,39 +331,18 @@ def launch(command, num_workers, num_servers=1, port=None, timeout=None, grace=D
 
 # ---- `ch3 launch` (registered in ch3.cli) ----
 
-def _count(minimum, what):
-    def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError('%s must be an integer, got %r' % (what, text))
-        if value < minimum:
-            raise argparse.ArgumentTypeError('%s must be >= %d, got %d' % (what, minimum, value))
-        return value
-    return convert
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError('must be a number of seconds, got %r' % text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError('must be > 0 seconds, got %r' % text)
-    return value
-
-
 def configure_launch(parser):
     """The arguments of `ch3 launch`."""
-    parser.add_argument('-n', '--num-workers', type=_count(1, 'workers'), required=True,
+    parser.add_argument('-n', '--num-workers', type=int_at_least(1, 'workers'), required=True,
                         metavar='WORKERS', help='number of worker processes')
-    parser.add_argument('-s', '--num-servers', type=_count(1, 'servers'), default=1,
+    parser.add_argument('-s', '--num-servers', type=int_at_least(1, 'servers'), default=1,
                         metavar='SERVERS', help='number of server processes (default: 1)')
-    parser.add_argument('--port', type=_count(1, 'port'), metavar='PORT',
+    parser.add_argument('--port', type=int_at_least(1, 'port'), metavar='PORT',
                         help="the scheduler's port on 127.0.0.1 (default: a free one)")
-    parser.add_argument('--timeout', type=_seconds, metavar='SECONDS',
+    parser.add_argument('--timeout', type=positive_number(' of seconds'), metavar='SECONDS',
                         help='stop every process and exit with status 124 after this long')
-    parser.add_argument('--grace', type=_seconds, default=DEFAULT_GRACE, metavar='SECONDS',
+    parser.add_argument('--grace', type=positive_number(' of seconds'), default=DEFAULT_GRACE,
+                        metavar='SECONDS',
                         help='time between SIGTERM and SIGKILL when stopping (default: %g)'
                              % DEFAULT_GRACE)
     parser.add_argument('command', nargs=argparse.REMAINDER, metavar='-- COMMAND',

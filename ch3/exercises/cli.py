@@ -19,7 +19,7 @@ ACTIONS = ('list', 'run', 'report')
 
 def configure_exercise(parser):
     """Arguments of `ch3 exercise`."""
-    from ch3.cli import _int_at_least
+    from ch3.argtypes import int_at_least
     parser.add_argument('what', metavar='ID|list|run|report',
                         help="an exercise id such as 3.9.1 (see 'ch3 exercise list'), or one of "
                              'list, run ID, report')
@@ -28,7 +28,7 @@ def configure_exercise(parser):
                         help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
     parser.add_argument('--quick', action='store_true',
                         help='subsets and few epochs: seconds per exercise (smoke runs, tests)')
-    parser.add_argument('--seed', type=_int_at_least(0, 'seed'), default=0, metavar='N',
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
                         help='random seed for Python, numpy and MXNet (default: 0)')
     parser.add_argument('--out', metavar='PATH',
                         help='run: folder for metrics.json and figures (default: '
