@@ -3,6 +3,10 @@ from ch3._guard import check_environment as _check_environment
 
 _check_environment()
 
+from ch3.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
+
+_apply_mxnet_defaults()   # before the first `import mxnet`; see ch3.perf.MXNET_DEFAULTS
+
 __version__ = '0.1.0'
 
 from ch3.utils import Accumulator, Timer, set_seed, atomic_write  # noqa: E402
