@@ -209,3 +209,18 @@ def _fetch_once(url, path, sha1, decompressed, timeout, opener):
                         'sha1 of the %s content is %s, expected %s'
                         % ('decompressed' if decompressed else 'downloaded', got, sha1))
     return path
+
+
+def first_complete_folder(folders, missing_in):
+    """The first folder where missing_in(folder) lists nothing, and (folder, reason) for each one
+    passed over before it; (None, looked) when none is complete."""
+    looked = []
+    for folder in folders:
+        if not os.path.isdir(folder):
+            looked.append((folder, 'no such folder'))
+            continue
+        missing = missing_in(folder)
+        if not missing:
+            return folder, looked
+        looked.append((folder, 'missing ' + ', '.join(missing)))
+    return None, looked

@@ -28,7 +28,7 @@ from mxnet import nd
 from mxnet.gluon import data as gdata
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
-                               is_gzip, mxnet_home)
+                               first_complete_folder, is_gzip, mxnet_home)
 from ch3.distributed import shard_bounds
 from ch3.utils import check_int
 
@@ -148,15 +148,9 @@ def find_fashion_mnist(root=None, download=False, opener=None):
     else:
         folders = default_search_path()
         target = os.path.join(mxnet_home(), 'datasets', 'fashion-mnist')
-    looked = []
-    for folder in folders:
-        if not os.path.isdir(folder):
-            looked.append((folder, 'no such folder'))
-            continue
-        missing = _missing_in(folder)
-        if not missing:
-            return folder
-        looked.append((folder, 'missing ' + ', '.join(missing)))
+    found, looked = first_complete_folder(folders, _missing_in)
+    if found:
+        return found
     if not download:
         raise _not_found(looked)
     try:

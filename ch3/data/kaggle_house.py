@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
-                               mxnet_home)
+                               first_complete_folder, mxnet_home)
 
 __all__ = ['FILES', 'URLS', 'SHA1', 'find_kaggle_house', 'default_search_path',
            'download_kaggle_house', 'read_house_csv', 'load_kaggle_house', 'preprocess',
@@ -93,15 +93,11 @@ def find_kaggle_house(data_dir=None, download=False, opener=None):
         folders, target = [data_dir], data_dir
     else:
         folders, target = default_search_path(), _cache_dir()
-    looked = []
-    for folder in folders:
-        if not os.path.isdir(folder):
-            looked.append((folder, 'no such folder'))
-            continue
-        missing = [name for name in FILES if not os.path.isfile(os.path.join(folder, name))]
-        if not missing:
-            return folder
-        looked.append((folder, 'missing ' + ', '.join(missing)))
+    found, looked = first_complete_folder(
+        folders, lambda folder: [name for name in FILES
+                                 if not os.path.isfile(os.path.join(folder, name))])
+    if found:
+        return found
     if not download:
         raise _not_found(looked)
     try:
