@@ -33,7 +33,7 @@ from ch3.training import check_finite, data_iter, linreg, sgd, squared_loss
 from ch3.utils import check_int, check_training_args
 
 __all__ = ['TRUE_W', 'TRUE_B', 'FITS', 'make_poly_data', 'book_fits', 'least_squares',
-           'fit_scratch', 'fit_gluon', 'fit_and_plot', 'split_across_devices', 'cross_validate',
+           'fit_scratch', 'fit_gluon', 'train_regression_gluon', 'fit_and_plot', 'split_across_devices', 'cross_validate',
            'train_scratch', 'train_gluon', 'get_k_fold_data', 'k_fold', 'SECTIONS']
 
 TRUE_W = [1.2, -3.4, 5.6]
@@ -164,6 +164,30 @@ def _mean_loss(net, loss_fn, features, labels):
     return loss_fn(net(features), labels).mean().asscalar()
 
 
+def train_regression_gluon(net, loss_fn, trainers, data, num_epochs, batch_size, lr, contexts):
+    """3.11, 3.12: the book's Gluon regression loop over data = (train X, test X, train y, test y)
+    on contexts; every trainer steps after each batch; returns per-epoch train/test mean losses."""
+    train_features, test_features, train_labels, test_labels = data
+    history = []
+    for epoch in range(1, num_epochs + 1):
+        start = time.perf_counter()
+        # data_iter yields the same shuffled minibatches as the book's DataLoader at a fraction
+        # of its per-batch cost (which dominates with batches this small)
+        for X, y in data_iter(batch_size, train_features, train_labels):
+            Xs, ys, weights = split_across_devices(X, y, contexts)
+            with autograd.record():
+                losses = [loss_fn(net(Xp), yp, wp) for Xp, yp, wp in zip(Xs, ys, weights)]
+            for l in losses:
+                l.backward()
+            for trainer in trainers:
+                trainer.step(y.shape[0])
+        train_loss = _mean_loss(net, loss_fn, train_features, train_labels)
+        test_loss = _mean_loss(net, loss_fn, test_features, test_labels)
+        history.append({'epoch': epoch, 'train_loss': check_finite(train_loss, epoch, lr),
+                        'test_loss': float(test_loss), 'seconds': time.perf_counter() - start})
+    return history
+
+
 def fit_gluon(train_features, test_features, train_labels, test_labels, num_epochs=100, lr=0.01,
               batch_size=10, ctx=None):
     """3.11 (Gluon): fit nn.Dense(1) with L2Loss and an SGD Trainer; returns curves, w (d,), b."""
@@ -180,22 +204,9 @@ def fit_gluon(train_features, test_features, train_labels, test_labels, num_epoc
     net.hybridize()
     loss_fn = gloss.L2Loss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    history = []
-    for epoch in range(1, num_epochs + 1):
-        start = time.perf_counter()
-        # data_iter yields the same shuffled minibatches as the book's DataLoader at a fraction
-        # of its per-batch cost (which dominates with batches this small)
-        for X, y in data_iter(batch_size, train_features, train_labels):
-            Xs, ys, weights = split_across_devices(X, y, contexts)
-            with autograd.record():
-                losses = [loss_fn(net(Xp), yp, wp) for Xp, yp, wp in zip(Xs, ys, weights)]
-            for l in losses:
-                l.backward()
-            trainer.step(y.shape[0])
-        train_loss = _mean_loss(net, loss_fn, train_features, train_labels)
-        test_loss = _mean_loss(net, loss_fn, test_features, test_labels)
-        history.append({'epoch': epoch, 'train_loss': check_finite(train_loss, epoch, lr),
-                        'test_loss': float(test_loss), 'seconds': time.perf_counter() - start})
+    history = train_regression_gluon(net, loss_fn, [trainer], (train_features, test_features,
+                                     train_labels, test_labels), num_epochs, batch_size, lr,
+                                     contexts)
     dense = net[0]
     return _fit_result(history, dense.weight.data(contexts[0]), dense.bias.data(contexts[0]))
 

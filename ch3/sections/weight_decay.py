@@ -35,7 +35,7 @@ from ch3.context import as_ctx_list
 from ch3.data.synthetic import synthetic_linear_data
 from ch3.plotting import finish, semilogy
 from ch3.sections import Section
-from ch3.sections.model_selection import split_across_devices
+from ch3.sections.model_selection import train_regression_gluon
 from ch3.training import check_finite, data_iter, linreg, sgd, squared_loss
 from ch3.utils import check_int, check_training_args
 
@@ -189,22 +189,10 @@ def fit_gluon(wd, data, num_epochs=100, lr=0.003, batch_size=1, ctx=None):
     net, trainers = gluon_net_and_trainers(train_features.shape[1], wd, lr, contexts)
     dense = net[0]
     w0, b0 = dense.weight.data(contexts[0]).copy(), dense.bias.data(contexts[0]).copy()
-    loss_fn = gloss.L2Loss()
-    history = []
-    for epoch in range(1, num_epochs + 1):
-        start = time.perf_counter()
-        for X, y in data_iter(batch_size, train_features, train_labels):
-            Xs, ys, weights = split_across_devices(X, y, contexts)
-            with autograd.record():
-                losses = [loss_fn(net(Xp), yp, wp) for Xp, yp, wp in zip(Xs, ys, weights)]
-            for l in losses:
-                l.backward()
-            for trainer in trainers:   # decay the weights, step the bias plainly
-                trainer.step(y.shape[0])
-        train_loss = loss_fn(net(train_features), train_labels).mean().asscalar()
-        test_loss = loss_fn(net(test_features), test_labels).mean().asscalar()
-        history.append({'epoch': epoch, 'train_loss': check_finite(train_loss, epoch, lr),
-                        'test_loss': float(test_loss), 'seconds': time.perf_counter() - start})
+    # trainers: one decays the weights, the other steps the bias plainly
+    history = train_regression_gluon(net, gloss.L2Loss(), trainers, (train_features, test_features,
+                                     train_labels, test_labels), num_epochs, batch_size, lr,
+                                     contexts)
     return _fit_result(wd, history, dense.weight.data(contexts[0]), dense.bias.data(contexts[0]),
                        w0, b0)
 
