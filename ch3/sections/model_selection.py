@@ -33,7 +33,8 @@ from ch3.training import check_finite, data_iter, linreg, sgd, squared_loss
 from ch3.utils import check_int, check_training_args
 
 __all__ = ['TRUE_W', 'TRUE_B', 'FITS', 'make_poly_data', 'book_fits', 'least_squares',
-           'fit_scratch', 'fit_gluon', 'train_regression_gluon', 'fit_and_plot', 'split_across_devices', 'cross_validate',
+           'fit_scratch', 'fit_gluon', 'train_regression_gluon', 'fit_and_plot',
+           'split_across_devices', 'cross_validate',
            'train_scratch', 'train_gluon', 'get_k_fold_data', 'k_fold', 'SECTIONS']
 
 TRUE_W = [1.2, -3.4, 5.6]
