@@ -23,7 +23,9 @@ benchmark needs to time fairly on a shared machine (OtherLoad, wait_until_quiet)
 import contextlib
 import json
 import os
+import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -305,23 +307,75 @@ MXNET_DEFAULTS = {
 }
 
 
+# Thread profiles, chosen with CH3_THREADS before ch3 is imported (MXNet's OpenMP runtime reads
+# them once, when the library loads, so they hold for the whole process):
+#   'mxnet' (default): MXNet's own choice. On x86 it runs every operator, matrix products
+#       included, on half the processors (it assumes two hyperthreads per core); with this VM's
+#       2 single-thread cores that is one core. Best when Python's dispatch of many small
+#       operators is the limit: softmax regression, the Kaggle MLPs (3.16).
+#   'gemm': matrix products (oneDNN, OpenBLAS) on every physical core, MXNet's own elementwise
+#       kernels on one thread (2 threads made them slower here), and OpenMP threads that spin
+#       for a while between products instead of sleeping (waking a sleeping vCPU cost about
+#       0.2 ms per product on this VM, more than the product saved). Best when matrix products
+#       are the limit: the 784-256-10 MLPs (3.9, 3.10, 3.13), about 25% faster here; dispatch-
+#       bound runs get slower (3.16 took 37% longer), because the spinning thread competes with
+#       Python for the second core.
+THREAD_PROFILES = ('mxnet', 'gemm')
+GEMM_SPINCOUNT = '100000'   # libgomp spins before sleeping: about a millisecond here
+
+
+def physical_cores(sys_cpu='/sys/devices/system/cpu'):
+    """Perf: the number of physical cores this process may run on (hyperthreads counted once)."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') \
+        else range(os.cpu_count() or 1)
+    cores = set()
+    for cpu in cpus:
+        topology = os.path.join(sys_cpu, 'cpu%d' % cpu, 'topology')
+        try:
+            with open(os.path.join(topology, 'physical_package_id')) as package, \
+                    open(os.path.join(topology, 'core_id')) as core:
+                cores.add((int(package.read()), int(core.read())))
+        except (OSError, ValueError):
+            cores.add(('cpu', cpu))   # no topology: count the processor itself
+    return max(len(cores), 1)
+
+
+def thread_profile_env(profile, cores=None):
+    """Perf: the environment variables of thread profile 'mxnet' (none) or 'gemm' (see
+    THREAD_PROFILES above); cores defaults to physical_cores()."""
+    if profile == 'mxnet':
+        return {}
+    if profile == 'gemm':
+        return {'OMP_NUM_THREADS': str(cores or physical_cores()), 'MXNET_OMP_MAX_THREADS': '1',
+                'OMP_WAIT_POLICY': 'ACTIVE', 'GOMP_SPINCOUNT': GEMM_SPINCOUNT}
+    raise ValueError('CH3_THREADS must be one of %s, got %r; unset it for MXNet\'s own thread '
+                     'settings' % (', '.join(THREAD_PROFILES), profile))
+
+
 APPLIED = {}   # what apply_mxnet_defaults() set in os.environ in this process
 
 
 def apply_mxnet_defaults(environ=None):
-    """Perf: put MXNET_DEFAULTS into environ (default os.environ) where not set; returns the
-    names and values it set ({} when CH3_MXNET_DEFAULTS=0)."""
+    """Perf: put MXNET_DEFAULTS (unless CH3_MXNET_DEFAULTS=0) and the variables of the thread
+    profile CH3_THREADS into environ (default os.environ) where not set; returns what it set."""
     into_process = environ is None
     environ = os.environ if environ is None else environ
-    if environ.get('CH3_MXNET_DEFAULTS', '1').strip().lower() in ('0', 'false', 'no', 'off'):
-        return {}
+    wanted = dict(thread_profile_env(environ.get('CH3_THREADS', 'mxnet').strip().lower()))
+    if environ.get('CH3_MXNET_DEFAULTS', '1').strip().lower() not in ('0', 'false', 'no', 'off'):
+        wanted.update(MXNET_DEFAULTS)
     applied = {}
-    for name, value in MXNET_DEFAULTS.items():
+    for name, value in wanted.items():
         if name not in environ:
             environ[name] = value
             applied[name] = value
     if into_process:
         APPLIED.update(applied)
+        late = sorted(set(applied) & {'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
+                                      'MXNET_OMP_MAX_THREADS'})
+        if late and 'mxnet' in sys.modules:
+            warnings.warn('mxnet was imported before ch3, so CH3_THREADS (%s) has no effect in '
+                          'this process; import ch3 first, or set the variables in the shell'
+                          % ', '.join(late), RuntimeWarning, stacklevel=3)
     return applied
 
 
@@ -338,7 +392,8 @@ def mxnet_own_defaults():
 
 _THREAD_VARS = ('OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
                 'MXNET_ENGINE_TYPE', 'MXNET_CPU_WORKER_NTHREADS',
-                'MXNET_OPTIMIZER_AGGREGATION_SIZE', 'MXNET_MKLDNN_ENABLED', 'CH3_MXNET_DEFAULTS')
+                'MXNET_OPTIMIZER_AGGREGATION_SIZE', 'MXNET_MKLDNN_ENABLED', 'CH3_MXNET_DEFAULTS',
+                'CH3_THREADS')
 
 
 def thread_settings():

@@ -232,3 +232,69 @@ def test_fused_sgd_step_is_the_books_sgd():
     sgd(book, 0.5, 7)
     for a, b in zip(ours, book):
         np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6, atol=1e-7)
+
+
+def _fake_topology(tmp_path, core_ids):
+    for cpu, core in enumerate(core_ids):
+        topology = tmp_path / ('cpu%d' % cpu) / 'topology'
+        topology.mkdir(parents=True)
+        (topology / 'physical_package_id').write_text('0\n')
+        (topology / 'core_id').write_text('%d\n' % core)
+    return str(tmp_path)
+
+
+def test_physical_cores_counts_hyperthread_siblings_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: {0, 1, 2, 3})
+    assert perf.physical_cores(_fake_topology(tmp_path / 'smt', [0, 0, 1, 1])) == 2
+    assert perf.physical_cores(_fake_topology(tmp_path / 'plain', [0, 1, 2, 3])) == 4
+    assert perf.physical_cores(str(tmp_path / 'missing')) == 4   # no topology: processors
+
+
+def test_gemm_profile_sets_threads_unless_the_user_did():
+    env = {'CH3_THREADS': 'gemm', 'OMP_NUM_THREADS': '1'}
+    applied = perf.apply_mxnet_defaults(env)
+    assert env['OMP_NUM_THREADS'] == '1' and 'OMP_NUM_THREADS' not in applied
+    assert applied['MXNET_OMP_MAX_THREADS'] == '1' and applied['OMP_WAIT_POLICY'] == 'ACTIVE'
+    assert perf.thread_profile_env('gemm', cores=3)['OMP_NUM_THREADS'] == '3'
+    assert perf.thread_profile_env('mxnet') == {}
+    with pytest.raises(ValueError, match="one of mxnet, gemm, got 'fast'"):
+        perf.apply_mxnet_defaults({'CH3_THREADS': 'fast'})
+
+
+_COUNT_THREADS = """
+import os, ch3
+from mxnet import nd
+x = nd.ones((512, 512))
+nd.FullyConnected(x, x, no_bias=True, num_hidden=512).wait_to_read()
+print(len(os.listdir('/proc/self/task')))
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self/task') or perf.physical_cores() < 2,
+                    reason='needs Linux and two cores')
+def test_gemm_profile_runs_matrix_products_on_every_core():
+    """MXNet's default gives its worker one OpenMP thread here (half the processors); under
+    CH3_THREADS=gemm a product brings one more OpenMP thread per extra core."""
+    import subprocess
+
+    def threads_after_a_product(profile):
+        env = {k: v for k, v in os.environ.items()
+               if k not in perf.APPLIED and k not in ('CH3_THREADS', 'OMP_NUM_THREADS')}
+        env['CH3_THREADS'] = profile
+        out = subprocess.run([sys.executable, '-c', _COUNT_THREADS], env=env, check=True,
+                             capture_output=True, text=True, timeout=120).stdout
+        return int(out.split()[-1])
+
+    mxnet_default = max(len(os.sched_getaffinity(0)) // 2, 1)   # MXNet's choice on x86
+    extra = threads_after_a_product('gemm') - threads_after_a_product('mxnet')
+    assert extra == perf.physical_cores() - mxnet_default
+
+
+def test_thread_profile_after_mxnet_was_imported_warns():
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k not in perf.APPLIED}
+    env['CH3_THREADS'] = 'gemm'
+    env.pop('OMP_NUM_THREADS', None)
+    done = subprocess.run([sys.executable, '-c', 'import mxnet, ch3'], env=env, check=True,
+                          capture_output=True, text=True, timeout=120)
+    assert 'mxnet was imported before ch3, so CH3_THREADS' in done.stderr
