@@ -94,7 +94,7 @@ def build_gluon_net(num_hiddens=(256, 256), drop_probs=(0.2, 0.5), activation='r
     net.add(nn.Dense(check_int('num_outputs', num_outputs, minimum=1)))
     net.initialize(init.Normal(sigma=0.01), ctx=as_ctx_list(ctx))
     if hybridize:
-        net.hybridize()
+        net.hybridize(static_alloc=True)
     return net
 
 

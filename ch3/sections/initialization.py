@@ -236,7 +236,7 @@ def mlp_gluon(num_hiddens=256, value=None, ctx=None):
     net.add(nn.Dense(num_hiddens, activation='relu'), nn.Dense(NUM_OUTPUTS))
     weight_init = init.Normal(0.01) if value is None else init.Constant(value)
     net.initialize(weight_init, ctx=as_ctx_list(ctx))
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     return net
 
 
@@ -296,7 +296,7 @@ def train_softmax_regression(impl, value, data, num_epochs, batch_size, lr, cont
         net.add(nn.Dense(NUM_OUTPUTS))
         net.initialize(init.Normal(0.01) if value is None else init.Constant(value),
                        ctx=contexts)
-        net.hybridize()
+        net.hybridize(static_alloc=True)
         history = train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
                             trainer=_gluon_trainer(net, lr), ctx=contexts, verbose=verbose)
         class_weights = net[0].weight.data(contexts[0])
@@ -326,7 +326,7 @@ def train_linear_regression(impl, value, num_epochs=3, batch_size=10, lr=0.03, c
         net = nn.HybridSequential()
         net.add(nn.Dense(1))
         net.initialize(init.Constant(value), ctx=device)   # Constant fills the bias too
-        net.hybridize()
+        net.hybridize(static_alloc=True)
         trainer = _gluon_trainer(net, lr)
         loss = gloss.L2Loss()
         for _ in range(num_epochs):

@@ -164,13 +164,13 @@ def get_net(ctx=None):
     net = nn.HybridSequential()
     net.add(nn.Dense(1))
     net.initialize(ctx=as_ctx_list(ctx))
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     return net
 
 
 def _l2_loss():
     loss = gloss.L2Loss()
-    loss.hybridize()   # one cached op instead of four imperative ones per batch
+    loss.hybridize(static_alloc=True)   # one cached op instead of four imperative ones per batch
     return loss
 
 
@@ -206,7 +206,7 @@ def get_mlp(hidden=64, ctx=None):
     net = nn.HybridSequential()
     net.add(nn.Dense(check_int('hidden', hidden, minimum=1), activation='relu'), nn.Dense(1))
     net.initialize(init.Xavier(), ctx=as_ctx_list(ctx))
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     return net
 
 

@@ -112,7 +112,7 @@ def train_gluon(ctx=None, quick=False, out=None, num_epochs=3, batch_size=10, lr
     net = nn.HybridSequential()
     net.add(nn.Dense(1))
     net.initialize(init.Normal(sigma=0.01), ctx=contexts)
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     loss_fn = gloss.L2Loss()   # (y_hat - y)^2 / 2, the same as squared_loss
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
     history = []

@@ -93,7 +93,7 @@ def build_gluon_net(num_hiddens=(256,), activation='relu', num_outputs=NUM_OUTPU
     net.add(nn.Dense(check_int('num_outputs', num_outputs, minimum=1)))
     net.initialize(init.Normal(sigma=0.01), ctx=as_ctx_list(ctx))
     if hybridize:
-        net.hybridize()
+        net.hybridize(static_alloc=True)
     return net
 
 

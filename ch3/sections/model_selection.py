@@ -202,7 +202,7 @@ def fit_gluon(train_features, test_features, train_labels, test_labels, num_epoc
     net = nn.HybridSequential()
     net.add(nn.Dense(1))
     net.initialize(ctx=contexts)   # the book's default init: weights U(-0.07, 0.07), bias 0
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     loss_fn = gloss.L2Loss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
     history = train_regression_gluon(net, loss_fn, [trainer], (train_features, test_features,

@@ -380,7 +380,7 @@ def build_gluon_net(ctx=None):
     net = nn.HybridSequential()
     net.add(nn.Dense(NUM_OUTPUTS))
     net.initialize(init.Normal(sigma=0.01), ctx=as_ctx_list(ctx))
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     return net
 
 

@@ -172,7 +172,7 @@ def gluon_net_and_trainers(num_inputs, wd, lr=0.003, ctx=None):
     net = nn.HybridSequential()
     net.add(nn.Dense(1, in_units=num_inputs))
     net.initialize(init.Normal(sigma=1), ctx=as_ctx_list(ctx))   # the bias keeps its zeros init
-    net.hybridize()
+    net.hybridize(static_alloc=True)
     trainer_w = gluon.Trainer(net.collect_params('.*weight'), 'sgd',
                               {'learning_rate': lr, 'wd': wd})
     trainer_b = gluon.Trainer(net.collect_params('.*bias'), 'sgd', {'learning_rate': lr})
