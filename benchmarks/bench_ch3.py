@@ -44,13 +44,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+# ch3 first: it applies its MXNet settings and the CH3_THREADS profile before MXNet loads
+import ch3  # noqa: E402,F401
+from ch3 import perf  # noqa: E402
+
 import numpy as np  # noqa: E402
 import mxnet as mx  # noqa: E402
 from mxnet import gluon, init, nd  # noqa: E402
 from mxnet.gluon import data as gdata, loss as gloss, nn  # noqa: E402
 
-import ch3  # noqa: E402,F401  (applies ch3's MXNet defaults, ch3.perf.MXNET_DEFAULTS)
-from ch3 import perf  # noqa: E402
 from ch3.data import fashion_mnist as fm  # noqa: E402
 from ch3.sections import mlp, softmax  # noqa: E402
 from ch3.training import train_ch3  # noqa: E402
@@ -306,26 +308,24 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
     """3: per seed, num_epochs epochs end to end (loaders built from the files): seconds and
     final test accuracy of ours, of ours keeping the last partial batch, and of d2lzh.
 
-    book_elsewhere(model, seed) -> {seconds, test_acc}: also time the book's code in another
-    process (side 'd2lzh_mxnet_threads'); the speed-up is then taken against the faster of the
-    book's two times, so a thread profile that slows the book's code cannot inflate it.
+    book_elsewhere(model, seed) -> {seconds, test_acc, threads}: run the book's side that way
+    instead (in a fresh process with MXNet's own thread settings, when this process runs under
+    another ch3 thread profile: the profile would slow the book's code and inflate the ratio).
     """
     result = {}
     for model in models:
         runs = {side: [] for side in ACCURACY_SIDES}
-        if book_elsewhere is not None:
-            runs['d2lzh_mxnet_threads'] = []
         for i, seed in enumerate(seeds):
             for side in sides_in_turn(i, ACCURACY_SIDES):
+                if side == 'd2lzh' and book_elsewhere is not None:
+                    runs[side].append(dict(book_elsewhere(model, seed), seed=seed))
+                    continue
                 seconds, acc = timed_run(model, side, lambda s=side: loaders.get(s, fresh=True),
                                          num_epochs, seed, measure)
                 runs[side].append({'seed': seed, 'seconds': seconds, 'test_acc': acc})
-            if book_elsewhere is not None:
-                runs['d2lzh_mxnet_threads'].append(dict(book_elsewhere(model, seed), seed=seed))
             log('  %d epochs %-16s seed %d: %s' % (num_epochs, model, seed, ' | '.join(
-                '%s %.2f s acc %.4f' % (side, side_runs[-1]['seconds'],
-                                        side_runs[-1]['test_acc'])
-                for side, side_runs in runs.items())))
+                '%s %.2f s acc %.4f' % (side, runs[side][-1]['seconds'],
+                                        runs[side][-1]['test_acc']) for side in ACCURACY_SIDES)))
         summary = {}
         for side, side_runs in runs.items():
             accs = [run['test_acc'] for run in side_runs]
@@ -333,12 +333,13 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
                              'mean_test_acc': float(np.mean(accs)),
                              'min_test_acc': float(np.min(accs)),
                              'max_test_acc': float(np.max(accs))}
-        book_s = min(summary[side]['median_s'] for side in runs if side.startswith('d2lzh'))
         diffs = [o['test_acc'] - d['test_acc'] for o, d in zip(runs['ours'], runs['d2lzh'])]
         keep_diffs = [o['test_acc'] - d['test_acc']
                       for o, d in zip(runs['ours_keep'], runs['d2lzh'])]
         result[model] = {'epochs': num_epochs, 'runs': runs, 'summary': summary,
-                         'speedup': book_s / summary['ours']['median_s'],
+                         'book_process': 'this one' if book_elsewhere is None else
+                         "a fresh one per run, with MXNet's own thread settings",
+                         'speedup': summary['d2lzh']['median_s'] / summary['ours']['median_s'],
                          'acc_diff_per_seed': diffs,
                          'acc_diff_mean': float(np.mean(diffs)),
                          'keep_acc_diff_per_seed': keep_diffs,
@@ -418,7 +419,8 @@ THREAD_CONFIGS = {
 def _env_without_ch3_settings():
     """This process's environment without what ch3 set at import or its thread profile, so a
     child process applies its own settings (or gets MXNet's)."""
-    return {k: v for k, v in os.environ.items() if k not in perf.APPLIED and k != 'CH3_THREADS'}
+    drop = set(perf.APPLIED) | set(perf.thread_profile_env(threads_profile())) | {'CH3_THREADS'}
+    return {k: v for k, v in os.environ.items() if k not in drop}
 
 
 def threads_profile():
@@ -436,12 +438,11 @@ def book_worker(args, log):
                           d2lzh_workers=0 if args.quick else None)
         seconds, acc = timed_run(model, 'd2lzh', lambda: loaders.get('d2lzh', fresh=True),
                                  args.epochs, seed, Measure(wait=args.wait))
-    log(json.dumps({'seconds': seconds, 'test_acc': acc}))
+    log(json.dumps({'seconds': seconds, 'test_acc': acc, 'threads': perf.thread_settings()}))
 
 
 def time_book_with_mxnet_threads(args, model, seed):
-    """The book's end-to-end run in a fresh process with MXNet's own thread settings (when this
-    process runs under another ch3 thread profile, the book's code should not pay for it)."""
+    """The book's end-to-end run in a fresh process with MXNet's own thread settings."""
     import subprocess
     command = [sys.executable, os.path.abspath(__file__), '--book-worker', model, str(seed),
                '--epochs', str(args.epochs), '--wait', str(args.wait)]
@@ -587,13 +588,8 @@ def report_lines(result):
                             ' '.join('%+.4f' % d for d in row['acc_diff_per_seed'])))
         lines.append('   (keep acc: our code with last_batch=\'keep\', i.e. also stepping on the '
                      'last partial batch, at its real size)')
-        for model, row in acc.items():
-            other = row['summary'].get('d2lzh_mxnet_threads')
-            if other:
-                lines.append('   %-16s d2lzh in a fresh process with MXNet\'s own thread settings:'
-                             ' %.2f s, acc %.4f (ours is taken against the faster d2lzh time)'
-                             % (model, other['median_s'], other['mean_test_acc']))
-        lines.append('   thread profile of this run: %s' % result['env'].get('thread_profile'))
+        lines.append('   thread profile of ours: %s; the book\'s code ran in %s'
+                     % (result['env'].get('thread_profile'), first['book_process']))
     flops = result.get('flops')
     if flops:
         peak = flops['peak']
@@ -691,8 +687,8 @@ def parse_args(argv=None):
     parser.add_argument('--threads', choices=perf.THREAD_PROFILES, default=None,
                         help="ch3 thread profile to run under (sets CH3_THREADS and restarts; "
                              "default: this process's, i.e. CH3_THREADS or 'mxnet'). Under "
-                             "'gemm' the book's end-to-end runs are also timed in a fresh "
-                             "process with MXNet's own settings")
+                             "another profile than 'mxnet' the book's end-to-end runs happen "
+                             "in fresh processes with MXNet's own settings")
     parser.add_argument('--epoch-worker', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--book-worker', nargs=2, metavar=('MODEL', 'SEED'), default=None,
                         help=argparse.SUPPRESS)
@@ -712,7 +708,8 @@ def main(argv=None, log=print):
     if args.threads is not None and args.threads != threads_profile():
         # the profile is read when MXNet loads, so it takes a new process
         argv = sys.argv[1:] if argv is None else list(argv)
-        env = dict(_env_without_ch3_settings(), CH3_THREADS=args.threads)
+        env = dict(_env_without_ch3_settings(), CH3_THREADS=args.threads,
+                   **perf.thread_profile_env(args.threads))
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv, env)
     if args.epoch_worker:

@@ -180,6 +180,27 @@ def test_quick_benchmark_runs_both_sides_and_writes_json(tmp_path):
     assert 'ours is' in text and 'targets:' in text
 
 
+def test_benchmark_under_the_gemm_profile_runs_the_book_with_mxnet_threads(tmp_path):
+    """--threads gemm restarts under the profile; the book's end-to-end runs then happen in
+    children with MXNet's own settings. 1024 images: the same computation as ours."""
+    import subprocess
+    out = tmp_path / 'bench.json'
+    env = {k: v for k, v in os.environ.items() if k not in perf.APPLIED and k != 'CH3_THREADS'}
+    subprocess.run([sys.executable, os.path.join(REPO, 'benchmarks', 'bench_ch3.py'), '--quick',
+                    '--threads', 'gemm', '--models', 'softmax_gluon', '--skip', 'data', 'epoch',
+                    'flops', 'profile', '--json', str(out)],
+                   env=env, check=True, capture_output=True, text=True, timeout=600)
+    saved = json.loads(out.read_text())
+    assert saved['env']['thread_profile'] == 'gemm'
+    assert saved['env']['threads']['OMP_WAIT_POLICY'] == 'ACTIVE'
+    row = saved['accuracy']['softmax_gluon']
+    ours, book = row['runs']['ours'][0], row['runs']['d2lzh'][0]
+    assert book['threads']['CH3_THREADS'] is None
+    assert book['threads']['OMP_WAIT_POLICY'] == os.environ.get('OMP_WAIT_POLICY')
+    assert abs(ours['test_acc'] - book['test_acc']) <= 2 / 1024
+    assert row['speedup'] == pytest.approx(book['seconds'] / ours['seconds'])
+
+
 # ---------------------------------------------------------------------------------------------
 # The speed-ups in ch3.training keep the arithmetic: fused graph vs op by op, fused SGD vs sgd
 # ---------------------------------------------------------------------------------------------
