@@ -75,6 +75,14 @@ def _loss_and_correct(net, loss, X, y):
     return loss(y_hat, y).sum(), _accuracy_sum(y_hat, y)
 
 
+def _ones_like(array, cache):
+    """An array of ones like `array`, reused from `cache` while shape, dtype and device match."""
+    key = (array.shape, array.dtype, array.context)
+    if key not in cache:
+        cache[key] = nd.ones(array.shape, ctx=array.context, dtype=array.dtype)
+    return cache[key]
+
+
 def _sgd_step(params, lr, batch_size):
     """sgd's update, param <- param - lr * grad / batch_size, as one fused op per parameter."""
     for param in params:
@@ -151,6 +159,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
         raise ValueError('from-scratch params live on one device; pass one ctx, or use a Gluon '
                          'net with a Trainer for data-parallel training on %s' % contexts)
     fused = _fused_step(net, loss)
+    head_grads = {}   # per device: d(loss sum)/d(loss sum) = 1, made once, not once per batch
     history = []
     for epoch in range(1, num_epochs + 1):
         timer = Timer()
@@ -164,7 +173,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
                         else _loss_and_correct(net, loss, X_part, y_part)
                         for X_part, y_part in zip(Xs, ys)]
             for part_loss, _ in sums:
-                part_loss.backward()
+                part_loss.backward(_ones_like(part_loss, head_grads))
             batch = y.shape[0]
             if trainer is None:
                 _sgd_step(params, lr, batch)
