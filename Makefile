@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data/kaggle_house/kaggle_house_pred_train.csv),)
 export CH3_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup data run test quick bench clean
+.PHONY: setup data run test quick bench bench-gemm clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ test: data
 
 bench: data
 	$(PY) benchmarks/bench_ch3.py --json out/bench.json
+
+bench-gemm: data   # ours under CH3_THREADS=gemm; the book's runs in fresh MXNet-default processes
+	$(PY) benchmarks/bench_ch3.py --threads gemm --skip data epoch \
+	    --models mlp_scratch mlp_gluon softmax_gluon --json out/bench_gemm.json
 
 clean:
 	rm -rf $(VENV) out *.egg-info

@@ -321,7 +321,7 @@ MXNET_DEFAULTS = {
 #       bound runs get slower (3.16 took 37% longer), because the spinning thread competes with
 #       Python for the second core.
 THREAD_PROFILES = ('mxnet', 'gemm')
-GEMM_SPINCOUNT = '100000'   # libgomp spins before sleeping: about a millisecond here
+GEMM_SPINCOUNT = '100000'   # libgomp's spins before sleeping: 2.7 ms of `pause` on this CPU
 
 
 def physical_cores(sys_cpu='/sys/devices/system/cpu'):
