@@ -28,8 +28,12 @@ process (THREAD_CONFIGS; --background-load N adds N busy processes to see how ea
 d2lzh runs offline: benchmarks/bench_data.py's `d2lzh_offline_root` links Debian's .gz files into
 a temporary root and patches gluon's sha1 check (its .gz bytes differ; the data is the same).
 
+--threads gemm runs our side under ch3's gemm thread profile (ch3.perf.THREAD_PROFILES); the
+book's end-to-end runs then happen in fresh processes with MXNet's own settings.
+
 Usage: python benchmarks/bench_ch3.py [--repeats 5] [--epochs 5] [--seeds 0 1 2]
                                       [--json out/bench.json] [--quick] [--thread-study]
+                                      [--threads mxnet|gemm]
 """
 import argparse
 import contextlib
@@ -432,7 +436,8 @@ def threads_profile():
 
 def book_worker(args, log):
     """In a child process under MXNet's own thread settings: the book's code, `--epochs` epochs
-    end to end for one model and seed, as one JSON line {seconds, test_acc}."""
+    end to end for one model and seed (after one untimed epoch), as one JSON line
+    {seconds, test_acc, threads}."""
     root = fm.find_fashion_mnist(args.root, download=False)
     model, seed = args.book_worker[0], int(args.book_worker[1])
     with d2lzh_offline_root(root) as d2l_root:
