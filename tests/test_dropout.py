@@ -7,7 +7,7 @@ import d2lzh
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import autograd, gluon, init, nd
+from mxnet import autograd, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
@@ -15,7 +15,7 @@ from ch3.sections import mlp
 from ch3.sections.dropout import (build_gluon_net, check_drop_prob, drop_probabilities, dropout,
                                   net_scratch, scratch_net)
 from ch3.training import train_ch3
-from test_mlp import copy_params, real_batches, run_quietly
+from test_mlp import copy_params, real_batches, run_quietly, train_gluon_beside_the_book
 
 
 def book_dropout(X, drop_prob):
@@ -166,17 +166,7 @@ def test_gluon_training_equals_the_books_code_under_d2lzh():
     book.add(nn.Dense(256, activation='relu'), nn.Dropout(0.2),
              nn.Dense(256, activation='relu'), nn.Dropout(0.5), nn.Dense(10))
     book.initialize(init.Normal(sigma=0.01))
-    ours(train[0][0]), book(train[0][0])   # finish deferred initialization
-    for mine, theirs in zip(ours.collect_params().values(), book.collect_params().values()):
-        theirs.set_data(mine.data())
-    loss = gloss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(ours.collect_params(), 'sgd', {'learning_rate': 0.5})
-    book_trainer = gluon.Trainer(book.collect_params(), 'sgd', {'learning_rate': 0.5})
-    mx.random.seed(3)
-    mine = run_quietly(train_ch3, ours, train, test, loss, 3, 256, trainer=trainer)
-    mx.random.seed(3)
-    theirs = run_quietly(d2lzh.train_ch3, book, train, test, loss, 3, 256, None, None,
-                         book_trainer)
+    mine, theirs = train_gluon_beside_the_book(ours, book, train, test, mx_seed=3)
     assert len(mine) == 3 and mine == theirs
     np.testing.assert_allclose(ours[4].weight.data().asnumpy(), book[4].weight.data().asnumpy(),
                                rtol=1e-5, atol=1e-7)

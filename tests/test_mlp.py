@@ -39,6 +39,26 @@ def run_quietly(fn, *args, **kwargs):
     return book_lines(out.getvalue())
 
 
+def train_gluon_beside_the_book(ours, book, train, test, num_epochs=3, lr=0.5, mx_seed=None):
+    """Give `book` (the book's nn.Sequential) our net's initial parameters, then train each with
+    its train_ch3 (ours, d2lzh's) on the same batches; returns both sets of printed lines.
+    mx_seed reseeds MXNet before each run, so random layers draw the same masks."""
+    ours(train[0][0]), book(train[0][0])   # finish deferred initialization
+    for mine, theirs in zip(ours.collect_params().values(), book.collect_params().values()):
+        theirs.set_data(mine.data())
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(ours.collect_params(), 'sgd', {'learning_rate': lr})
+    book_trainer = gluon.Trainer(book.collect_params(), 'sgd', {'learning_rate': lr})
+    if mx_seed is not None:
+        mx.random.seed(mx_seed)
+    mine = run_quietly(train_ch3, ours, train, test, loss, num_epochs, 256, trainer=trainer)
+    if mx_seed is not None:
+        mx.random.seed(mx_seed)
+    theirs = run_quietly(d2lzh.train_ch3, book, train, test, loss, num_epochs, 256, None, None,
+                         book_trainer)
+    return mine, theirs
+
+
 def copy_params(params):
     copies = [p.copy() for p in params]
     for p in copies:
@@ -154,15 +174,7 @@ def test_gluon_training_equals_the_books_code_under_d2lzh():
     book = nn.Sequential()
     book.add(nn.Dense(256, activation='relu'), nn.Dense(10))
     book.initialize(init.Normal(sigma=0.01))
-    ours(train[0][0]), book(train[0][0])   # finish deferred initialization
-    for mine, theirs in zip(ours.collect_params().values(), book.collect_params().values()):
-        theirs.set_data(mine.data())
-    loss = gloss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(ours.collect_params(), 'sgd', {'learning_rate': 0.5})
-    book_trainer = gluon.Trainer(book.collect_params(), 'sgd', {'learning_rate': 0.5})
-    mine = run_quietly(train_ch3, ours, train, test, loss, 3, 256, trainer=trainer)
-    theirs = run_quietly(d2lzh.train_ch3, book, train, test, loss, 3, 256, None, None,
-                         book_trainer)
+    mine, theirs = train_gluon_beside_the_book(ours, book, train, test)
     assert len(mine) == 3 and mine == theirs
     np.testing.assert_allclose(ours[0].weight.data().asnumpy(), book[0].weight.data().asnumpy(),
                                rtol=1e-5, atol=1e-7)
