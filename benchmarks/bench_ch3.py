@@ -425,13 +425,8 @@ THREAD_CONFIGS = {
 def _env_without_ch3_settings():
     """This process's environment without what ch3 set at import or its thread profile, so a
     child process applies its own settings (or gets MXNet's)."""
-    drop = set(perf.APPLIED) | set(perf.thread_profile_env(threads_profile())) | {'CH3_THREADS'}
+    drop = set(perf.APPLIED) | set(perf.thread_profile_env(perf.thread_profile())) | {'CH3_THREADS'}
     return {k: v for k, v in os.environ.items() if k not in drop}
-
-
-def threads_profile():
-    """The ch3 thread profile this process runs under ('mxnet' unless CH3_THREADS says)."""
-    return os.environ.get('CH3_THREADS', 'mxnet').strip().lower()
 
 
 def book_worker(args, log):
@@ -664,7 +659,7 @@ def environment():
     return {'mxnet': mx.__version__, 'numpy': np.__version__,
             'python': platform.python_version(), 'cpu': info['model_name'],
             'processors': info['processors'], 'threads': perf.thread_settings(),
-            'thread_profile': threads_profile(),
+            'thread_profile': perf.thread_profile(),
             'mxnet_omp_threads_default': 'half the processors on x86 unless OMP_NUM_THREADS is set'}
 
 
@@ -716,7 +711,7 @@ def parse_args(argv=None):
 
 def main(argv=None, log=print):
     args = parse_args(argv)
-    if args.threads is not None and args.threads != threads_profile():
+    if args.threads is not None and args.threads != perf.thread_profile():
         # the profile is read when MXNet loads, so it takes a new process
         argv = sys.argv[1:] if argv is None else list(argv)
         env = dict(_env_without_ch3_settings(), CH3_THREADS=args.threads,
@@ -756,7 +751,7 @@ def main(argv=None, log=print):
             result['epoch'] = bench_epochs(loaders, args.models, args.repeats, log, measure)
         if 'accuracy' not in args.skip:
             log('3. %d epochs end to end, seeds %s' % (args.epochs, args.seeds))
-            book_elsewhere = None if threads_profile() == 'mxnet' else (
+            book_elsewhere = None if perf.thread_profile() == 'mxnet' else (
                 lambda model, seed: time_book_with_mxnet_threads(args, model, seed))
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
                                                 log, measure, book_elsewhere)

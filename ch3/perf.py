@@ -340,6 +340,11 @@ def physical_cores(sys_cpu='/sys/devices/system/cpu'):
     return max(len(cores), 1)
 
 
+def thread_profile(environ=None):
+    """Perf: the thread profile named by CH3_THREADS in environ (default os.environ), or 'mxnet'."""
+    return (os.environ if environ is None else environ).get('CH3_THREADS', 'mxnet').strip().lower()
+
+
 def thread_profile_env(profile, cores=None):
     """Perf: the environment variables of thread profile 'mxnet' (none) or 'gemm' (see
     THREAD_PROFILES above); cores defaults to physical_cores()."""
@@ -360,7 +365,7 @@ def apply_mxnet_defaults(environ=None):
     profile CH3_THREADS into environ (default os.environ) where not set; returns what it set."""
     into_process = environ is None
     environ = os.environ if environ is None else environ
-    wanted = dict(thread_profile_env(environ.get('CH3_THREADS', 'mxnet').strip().lower()))
+    wanted = dict(thread_profile_env(thread_profile(environ)))
     if environ.get('CH3_MXNET_DEFAULTS', '1').strip().lower() not in ('0', 'false', 'no', 'off'):
         wanted.update(MXNET_DEFAULTS)
     applied = {}
@@ -370,8 +375,7 @@ def apply_mxnet_defaults(environ=None):
             applied[name] = value
     if into_process:
         APPLIED.update(applied)
-        late = sorted(set(applied) & {'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
-                                      'MXNET_OMP_MAX_THREADS'})
+        late = sorted(set(applied) & set(thread_profile_env('gemm', cores=1)))
         if late and 'mxnet' in sys.modules:
             warnings.warn('mxnet was imported before ch3, so CH3_THREADS (%s) has no effect in '
                           'this process; import ch3 first, or set the variables in the shell'
