@@ -28,7 +28,7 @@ process (THREAD_CONFIGS; --background-load N adds N busy processes to see how ea
 d2lzh runs offline: benchmarks/bench_data.py's `d2lzh_offline_root` links Debian's .gz files into
 a temporary root and patches gluon's sha1 check (its .gz bytes differ; the data is the same).
 
---threads gemm runs our side under ch3's gemm thread profile (ch3.perf.THREAD_PROFILES); the
+--threads gemm runs our side under ch3's gemm thread profile (ch3.harness.perf.THREAD_PROFILES); the
 book's end-to-end runs then happen in fresh processes with MXNet's own settings.
 
 Usage: python benchmarks/bench_ch3.py [--repeats 5] [--epochs 5] [--seeds 0 1 2]
@@ -50,7 +50,7 @@ sys.path.insert(0, HERE)
 
 # ch3 first: it applies its MXNet settings and the CH3_THREADS profile before MXNet loads
 import ch3  # noqa: E402,F401
-from ch3 import perf  # noqa: E402
+from ch3.harness import perf  # noqa: E402
 
 import numpy as np  # noqa: E402
 import mxnet as mx  # noqa: E402
@@ -58,8 +58,9 @@ from mxnet import gluon, init, nd  # noqa: E402
 from mxnet.gluon import data as gdata, loss as gloss, nn  # noqa: E402
 
 from ch3.data import fashion_mnist as fm  # noqa: E402
-from ch3.sections import mlp, softmax  # noqa: E402
-from ch3.training import train_ch3  # noqa: E402
+from ch3.book import softmax  # noqa: E402
+from ch3.harness.runs import mlp  # noqa: E402
+from ch3.book.training import train_ch3  # noqa: E402
 from ch3.utils import atomic_write, set_seed  # noqa: E402
 from bench_data import d2lzh_offline_root, time_pass  # noqa: E402
 
@@ -77,16 +78,16 @@ TARGETS = {'data_speedup': 10.0, 'mlp_gluon_end_to_end_speedup': 5.0, 'accuracy_
 # ---------------------------------------------------------------------------------------------
 
 def train_ours(model, train_iter, test_iter, num_epochs):
-    """Our code: ch3's models (Gluon ones hybridized) trained by ch3.training.train_ch3;
+    """Our code: ch3's models (Gluon ones hybridized) trained by ch3.book.training.train_ch3;
     returns a function giving the final test accuracy."""
     lr = LR[model.split('_')[0]]
     loss = gloss.SoftmaxCrossEntropyLoss()
     if model == 'softmax_scratch':
-        history = softmax.fit_scratch(softmax.init_params(), train_iter, test_iter, num_epochs,
-                                      BATCH_SIZE, lr, verbose=False)
+        _, history = softmax.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
+                                           verbose=False)
     elif model == 'softmax_gluon':
-        history = softmax.fit_gluon(softmax.build_gluon_net(), train_iter, test_iter, num_epochs,
-                                    BATCH_SIZE, lr, verbose=False)
+        history = softmax.train_gluon(softmax.gluon_net(), train_iter, test_iter, num_epochs,
+                                      BATCH_SIZE, lr, verbose=False)
     elif model == 'mlp_scratch':
         params = mlp.init_params(num_hiddens=NUM_HIDDENS)
         history = train_ch3(mlp.scratch_net(params), train_iter, test_iter, loss, num_epochs,
@@ -357,7 +358,7 @@ def measured_gemm_flops(gemm_size, threads):
     """Best FLOP/s of an (n, n) x (n, n) FullyConnected (oneDNN, what Dense uses) in a fresh
     process with OMP_NUM_THREADS=threads (the thread count is fixed when MXNet loads)."""
     import subprocess
-    code = ('import ch3; from ch3 import perf; '
+    code = ('import ch3; from ch3.harness import perf; '
             'print(perf.measure_matmul_flops(%d, kind="fully_connected"))' % gemm_size)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     done = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,

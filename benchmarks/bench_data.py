@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ch3.data import fashion_mnist as fm  # noqa: E402  (ch3 before mxnet: see ch3.perf)
+from ch3.data import fashion_mnist as fm  # noqa: E402  (ch3 before mxnet: see ch3.harness.perf)
 from ch3.utils import atomic_write  # noqa: E402
 
 import mxnet as mx  # noqa: E402

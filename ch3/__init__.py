@@ -3,14 +3,14 @@ from ch3._guard import check_environment as _check_environment
 
 _check_environment()
 
-from ch3.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
+from ch3.harness.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
 
-_apply_mxnet_defaults()   # before the first `import mxnet`; see ch3.perf.MXNET_DEFAULTS
+_apply_mxnet_defaults()   # before the first `import mxnet`; see ch3.harness.perf.MXNET_DEFAULTS
 
 __version__ = '0.1.0'
 
 from ch3.utils import Accumulator, Timer, set_seed, atomic_write  # noqa: E402
 from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E402
-from ch3.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
+from ch3.book.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
                           evaluate_accuracy, train_ch3, TrainingDiverged)
-from ch3.registry import run_section, list_sections  # noqa: E402
+from ch3.harness.registry import run_section, list_sections  # noqa: E402

@@ -1,6 +1,6 @@
 """`python -m ch3` is the `ch3` command."""
 import sys
 
-from ch3.cli import main
+from ch3.harness.cli import main
 
 sys.exit(main())

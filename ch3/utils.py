@@ -8,6 +8,8 @@ import tempfile
 import time
 
 import numpy as np
+
+from ch3.checks import check_int
 import mxnet as mx
 
 
@@ -79,30 +81,3 @@ def atomic_write(path, mode='w', **open_kwargs):
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
-
-
-def check_int(name, value, minimum=None):
-    """Return `value` if it is an integer >= minimum, else raise ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError('%s must be an integer, got %r' % (name, value))
-    if minimum is not None and value < minimum:
-        raise ValueError('%s must be >= %d, got %r' % (name, minimum, value))
-    return int(value)
-
-
-def check_positive_float(name, value):
-    """Return `value` as float if it is a finite number > 0, else raise ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value <= 0:
-        raise ValueError('%s must be a finite number > 0, got %r' % (name, value))
-    return float(value)
-
-
-def check_training_args(batch_size=None, lr=None, num_epochs=None):
-    """Validate the usual hyperparameters at once (None means 'not used here')."""
-    if batch_size is not None:
-        check_int('batch_size', batch_size, minimum=1)
-    if lr is not None:
-        check_positive_float('lr', lr)
-    if num_epochs is not None:
-        check_int('num_epochs', num_epochs, minimum=0)

@@ -119,7 +119,7 @@ SETUP = '''%matplotlib inline
 import os
 
 import ch3
-from ch3.report import compare
+from ch3.harness.report import compare
 
 QUICK = os.environ.get('CH3_QUICK') == '1'   # quick settings: a subset and 1-2 epochs
 OUT = os.path.join('out', 'notebooks', '{stem}')   # figures are saved here and shown inline'''
@@ -127,8 +127,8 @@ OUT = os.path.join('out', 'notebooks', '{stem}')   # figures are saved here and 
 
 def _registered():
     try:
-        import ch3.registry
-        return {s['section']: s for s in ch3.registry.list_sections()}
+        import ch3.harness.registry
+        return {s['section']: s for s in ch3.harness.registry.list_sections()}
     except Exception:   # generating without a working install: keep every listed version
         return None
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """3.13 Dropout; the same as `ch3 run 3.13` (options: --help)."""
-from ch3.scripting import run_script
+from ch3.harness.scripting import run_script
 
 if __name__ == '__main__':
     raise SystemExit(run_script('3.13'))

@@ -7,7 +7,7 @@ import pytest
 from mxnet import autograd, nd
 
 import ch3
-from ch3.sections.activations import (ACTIVATIONS, autograd_grad, get_activation, grid, relu,
+from ch3.harness.runs.activations import (ACTIVATIONS, autograd_grad, get_activation, grid, relu,
                                       relu_grad, sigmoid, tanh)
 
 NAMES = sorted(ACTIVATIONS)

@@ -5,7 +5,7 @@ import pytest
 from mxnet import autograd, nd
 
 import ch3
-from ch3.sections import backprop as bp
+from ch3.harness.runs import backprop as bp
 
 
 def _batch(n, d, q, dtype, seed=0):

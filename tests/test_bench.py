@@ -1,4 +1,4 @@
-"""The benchmark's arithmetic (ch3.perf) against closed forms, and a smoke run of
+"""The benchmark's arithmetic (ch3.harness.perf) against closed forms, and a smoke run of
 benchmarks/bench_ch3.py on a tiny subset (no timing is asserted)."""
 import json
 import os
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from ch3 import perf
+from ch3.harness import perf
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
@@ -202,7 +202,7 @@ def test_benchmark_under_the_gemm_profile_runs_the_book_with_mxnet_threads(tmp_p
 
 
 # ---------------------------------------------------------------------------------------------
-# The speed-ups in ch3.training keep the arithmetic: fused graph vs op by op, fused SGD vs sgd
+# The speed-ups in ch3.book.training keep the arithmetic: fused graph vs op by op, fused SGD vs sgd
 # ---------------------------------------------------------------------------------------------
 
 def _blobs(n=100, classes=3, dim=5, seed=1):
@@ -215,7 +215,7 @@ def _blobs(n=100, classes=3, dim=5, seed=1):
 def test_hybridized_net_trains_exactly_like_the_imperative_one():
     from mxnet import gluon, init
     from mxnet.gluon import loss as gloss, nn
-    from ch3.training import _fused_step, train_ch3
+    from ch3.book.training import _fused_step, train_ch3
     features, labels = _blobs()
     loader = gluon.data.DataLoader(gluon.data.ArrayDataset(features, labels), 32)  # 32*3 + 4
     results = []
@@ -240,7 +240,7 @@ def test_hybridized_net_trains_exactly_like_the_imperative_one():
 
 
 def test_fused_sgd_step_is_the_books_sgd():
-    from ch3.training import _sgd_step, sgd
+    from ch3.book.training import _sgd_step, sgd
     rng = np.random.RandomState(2)
     ours = [nd.array(rng.randn(4, 3)), nd.array(rng.randn(3))]
     book = [p.copy() for p in ours]

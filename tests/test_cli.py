@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import ch3
-from ch3 import cli
+from ch3.harness import cli
 from ch3.data.download import DatasetNotFound
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,4 +1,4 @@
-"""Data parallelism in one process (two CPU contexts, step by step) and ch3.distributed's checks,
+"""Data parallelism in one process (two CPU contexts, step by step) and ch3.harness.distributed's checks,
 shards, digests and trainers (the launched multi-process job is in test_launch.py)."""
 import json
 import os
@@ -10,11 +10,11 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
-from ch3 import cli
-from ch3 import distributed as dist
+from ch3.harness import cli
+from ch3.harness import distributed as dist
 from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
-from ch3.sections import softmax as sm
-from ch3.training import train_ch3
+from ch3.book import softmax as sm
+from ch3.book.training import train_ch3
 
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 
@@ -84,7 +84,7 @@ def test_softmax_on_real_data_two_contexts_match_one_step_by_step():
     for contexts in ([mx.cpu(0)], TWO_CPUS):
         mx.random.seed(0)
         np.random.seed(0)   # the same shuffles
-        net = sm.build_gluon_net(contexts)
+        net = sm.gluon_net(contexts)
         trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
         recorder = StepRecorder(trainer, net, contexts)
         history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), 2, 256,

@@ -11,10 +11,10 @@ from mxnet import autograd, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
-from ch3.sections import mlp
-from ch3.sections.dropout import (build_gluon_net, check_drop_prob, drop_probabilities, dropout,
+from ch3.harness.runs import mlp
+from ch3.harness.runs.dropout import (build_gluon_net, check_drop_prob, drop_probabilities, dropout,
                                   net_scratch, scratch_net)
-from ch3.training import train_ch3
+from ch3.book.training import train_ch3
 from test_mlp import copy_params, real_batches, run_quietly, train_gluon_beside_the_book
 
 
@@ -217,5 +217,5 @@ def test_bad_hyperparameters_are_value_errors(impl, kwargs, message):
 
 
 def test_book_reference_numbers_are_registered():
-    book = ch3.registry.get_section('3.13').book
+    book = ch3.harness.registry.get_section('3.13').book
     assert book['scratch_test_acc'] == 0.857 and book['gluon_test_acc'] == 0.847

@@ -2,8 +2,8 @@
 import json
 import os
 
-from ch3 import cli
-from ch3.exercises import list_exercises
+from ch3.harness import cli
+from ch3.harness.exercises import list_exercises
 
 
 def _run(argv, capsys):

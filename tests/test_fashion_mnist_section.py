@@ -9,7 +9,7 @@ import pytest
 
 import ch3
 from ch3.data.fashion_mnist import find_fashion_mnist
-from ch3.sections import fashion_mnist as fm
+from ch3.harness.runs import fashion_mnist as fm
 
 
 def _raw_idx(name):

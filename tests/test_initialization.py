@@ -8,7 +8,7 @@ from mxnet import gluon, init, nd
 
 import ch3
 from ch3.data.fashion_mnist import load_data_fashion_mnist
-from ch3.sections import initialization as ini
+from ch3.harness.runs import initialization as ini
 
 
 @pytest.fixture(scope='module')

@@ -9,8 +9,8 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import data as gdata
 
 import ch3
-import ch3.sections.kaggle_house as kh
-from ch3.kfold import get_k_fold_data
+import ch3.harness.runs.kaggle_house as kh
+from ch3.book.kfold import get_k_fold_data
 
 
 @pytest.fixture(scope='module')

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from ch3.kfold import fold_ranges, get_k_fold_data, k_fold
+from ch3.book.kfold import fold_ranges, get_k_fold_data, k_fold
 
 
 def book_get_k_fold_data(k, i, X, y):

@@ -17,10 +17,10 @@ import pytest
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
-from ch3 import cli
+from ch3.harness import cli
 from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
-from ch3.launch import Job, LaunchError, _in_group
-from ch3.sections import softmax as sm
+from ch3.harness.launch import Job, LaunchError, _in_group
+from ch3.book import softmax as sm
 
 PY = sys.executable
 SLEEPER = [PY, '-c', 'import time; time.sleep(60)']      # stands in for a scheduler or server
@@ -77,7 +77,7 @@ def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=SUBSET):
     np.random.seed(0)
     order = np.arange(size)
     np.random.shuffle(order)
-    net = sm.build_gluon_net()
+    net = sm.gluon_net()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
     loss = gloss.SoftmaxCrossEntropyLoss()
     loss_sums = np.zeros(num_workers)

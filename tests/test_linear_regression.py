@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import ch3
-from ch3.sections.linear_regression import TRUE_B, TRUE_W, make_data, vectorization_speed
+from ch3.harness.runs.linear_regression import TRUE_B, TRUE_W, make_data, vectorization_speed
 
 
 def test_book_data_follows_the_true_model():

@@ -14,9 +14,9 @@ from mxnet.gluon import loss as gloss, nn
 
 import ch3
 from ch3.data.fashion_mnist import load_fashion_mnist_arrays
-from ch3.sections.mlp import (build_gluon_net, hidden_sizes, init_params, layers, net_scratch,
+from ch3.harness.runs.mlp import (build_gluon_net, hidden_sizes, init_params, layers, net_scratch,
                               scratch_net)
-from ch3.training import train_ch3
+from ch3.book.training import train_ch3
 
 
 def real_batches(n, batch_size, train=True):
@@ -231,15 +231,15 @@ def test_bad_hyperparameters_are_value_errors(section, kwargs, message):
 
 
 def test_book_reference_numbers_are_registered():
-    assert ch3.registry.get_section('3.9').book['test_acc'] == 0.863
-    assert ch3.registry.get_section('3.10').book['test_acc'] == 0.855
-    assert ch3.registry.get_section('3.10').default_impl == 'gluon'
+    assert ch3.harness.registry.get_section('3.9').book['test_acc'] == 0.863
+    assert ch3.harness.registry.get_section('3.10').book['test_acc'] == 0.855
+    assert ch3.harness.registry.get_section('3.10').default_impl == 'gluon'
 
 
 @pytest.mark.slow
 def test_full_gluon_run_reaches_the_books_training_numbers():
     """5 epochs on all 60000 images (~12 s). The book's run ends at loss 0.37-0.38, train acc 0.86.
-    Test accuracy is asserted loosely: ch3.training steps the last, 96-image batch of each epoch
+    Test accuracy is asserted loosely: ch3.book.training steps the last, 96-image batch of each epoch
     with its mean gradient (d2lzh with 96/256 of it), and that full noisy step just before
     evaluation costs 2-3 points at lr 0.5 (seed 0: 0.830 here, 0.855 with d2lzh's step)."""
     result = ch3.run_section('3.10', verbose=False)

@@ -5,10 +5,10 @@ import pytest
 from mxnet import nd
 
 import ch3
-import ch3.kfold
-from ch3.sections import model_selection as ms
+import ch3.book.kfold
+from ch3.harness.runs import model_selection as ms
 
-BOOK = ch3.registry.get_section('3.11').book
+BOOK = ch3.harness.registry.get_section('3.11').book
 
 
 @pytest.fixture(scope='module')
@@ -131,7 +131,7 @@ def test_quick_run_still_shows_the_pattern_and_writes_three_pngs(tmp_path):
 def test_section_is_registered_with_both_versions():
     entry = [s for s in ch3.list_sections() if s['section'] == '3.11'][0]
     assert entry['impls'] == ['gluon', 'scratch'] and entry['default_impl'] == 'gluon'
-    assert entry['module'] == 'ch3.sections.model_selection'
+    assert entry['module'] == 'ch3.harness.runs.model_selection'
 
 
 def test_gluon_on_several_devices_matches_one_device():
@@ -159,7 +159,7 @@ def test_split_across_devices_pads_a_small_batch_with_zero_weights():
 
 
 def test_k_fold_helpers_are_reexported_and_cross_validation_picks_third_order():
-    assert ms.get_k_fold_data is ch3.kfold.get_k_fold_data and ms.k_fold is ch3.kfold.k_fold
+    assert ms.get_k_fold_data is ch3.book.kfold.get_k_fold_data and ms.k_fold is ch3.book.kfold.k_fold
     features, poly, labels = ms.make_poly_data()
     third = ms.cross_validate(2, poly[:100], labels[:100], impl='scratch', num_epochs=20,
                               verbose=False)

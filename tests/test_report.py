@@ -9,8 +9,8 @@ import os
 import pytest
 
 import ch3
-from ch3 import cli, report
-from ch3.registry import get_section
+from ch3.harness import cli, report
+from ch3.harness.registry import get_section
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import ch3
-from ch3 import cli
+from ch3.harness import cli
 
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / 'scripts'
 SECTION_SCRIPTS = sorted(SCRIPTS.glob('sec3_*.py'))
@@ -42,7 +42,7 @@ def test_scripts_are_thin_and_hold_no_logic(path):
     tree = ast.parse(path.read_text(encoding='utf-8'))
     imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     assert [(node.module, [a.name for a in node.names]) for node in imports] == \
-        [('ch3.scripting', ['run_script'])]
+        [('ch3.harness.scripting', ['run_script'])]
     assert not [node for node in ast.walk(tree)
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While))]
     assert len(path.read_text(encoding='utf-8').splitlines()) <= 8
@@ -67,7 +67,7 @@ def test_script_passes_the_common_options_to_the_library(path, tmp_path, monkeyp
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(path), run_name='__main__')
     assert stop.value.code == 0
-    default = ch3.registry.get_section(number).default_impl
+    default = ch3.harness.registry.get_section(number).default_impl
     assert calls == [{'section': number, 'impl': default, 'ctx': 'cpu', 'seed': 7,
                       'quick': True, 'out': str(tmp_path)}]
     with open(tmp_path / 'metrics.json', encoding='utf-8') as handle:

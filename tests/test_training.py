@@ -11,7 +11,7 @@ import pytest
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.training import (TrainingDiverged, data_iter, evaluate_accuracy, linreg, sgd,
+from ch3.book.training import (TrainingDiverged, data_iter, evaluate_accuracy, linreg, sgd,
                           squared_loss, train_ch3)
 
 

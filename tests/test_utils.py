@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from ch3.utils import (Accumulator, Timer, atomic_write, check_int, check_positive_float,
-                       check_training_args, set_seed)
+from ch3.utils import Accumulator, Timer, atomic_write, set_seed
+from ch3.checks import check_int, check_positive_float, check_training_args
 
 
 def _draws():

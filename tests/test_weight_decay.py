@@ -10,7 +10,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import loss as gloss
 
 import ch3
-from ch3.sections import weight_decay as wdm
+from ch3.harness.runs import weight_decay as wdm
 
 # 30 of the book's 100 epochs: the pattern is already clear (||w|| 0.09 vs 11.6, test loss 0.03
 # vs 56) and the two runs take ~4 s each instead of ~10 s

@@ -29,8 +29,8 @@ from mxnet.gluon import data as gdata
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
                                first_complete_folder, is_gzip, mxnet_home)
-from ch3.distributed import shard_bounds
-from ch3.utils import check_int
+from ch3.harness.distributed import shard_bounds
+from ch3.checks import check_int
 
 __all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
            'find_fashion_mnist', 'default_search_path', 'download_fashion_mnist', 'read_idx',
@@ -409,7 +409,7 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
     `num_workers` applies to it only). subset: use the first `subset` examples of each split.
     ctx: device the batches are delivered on (default cpu). shard=(num_parts, index): the training
     split (after subset) is cut into num_parts equal contiguous shards and only shard `index` is
-    used (a distributed worker's share, ch3.distributed.shard_bounds); the test split is whole.
+    used (a distributed worker's share, ch3.harness.distributed.shard_bounds); the test split is whole.
     last_batch: 'discard' (default) drops the training split's last partial batch each pass, 'keep'
     yields it as the book does; the test split always keeps every example. Why discard: our
     train_ch3 steps by the mean gradient of each batch, so the 96 examples left over from 60000 at
@@ -472,7 +472,7 @@ def get_fashion_mnist_labels(labels):
 def show_fashion_mnist(images, labels, ncols=None, figsize=None):
     """3.5: a matplotlib Figure with images (n, 28, 28) or (n, 1, 28, 28) in a row, titled with
     labels (text, or numbers converted with get_fashion_mnist_labels)."""
-    from ch3.plotting import image_grid
+    from ch3.book.plotting import image_grid
     if isinstance(labels, nd.NDArray) or (len(labels) and not isinstance(labels[0], str)):
         labels = get_fashion_mnist_labels(labels)
     labels = list(labels)

@@ -1,0 +1,102 @@
+"""Input checks for the book layer and the data readers: each public function validates its
+arguments with one call here, so the maths reads first. Every error names the value and the fix.
+"""
+import math
+import numbers
+
+
+def check_int(name, value, minimum=None):
+    """Return `value` if it is an integer >= minimum, else raise ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError('%s must be an integer, got %r' % (name, value))
+    if minimum is not None and value < minimum:
+        raise ValueError('%s must be >= %d, got %r' % (name, minimum, value))
+    return int(value)
+
+
+def check_positive_float(name, value):
+    """Return `value` as float if it is a finite number > 0, else raise ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value <= 0:
+        raise ValueError('%s must be a finite number > 0, got %r' % (name, value))
+    return float(value)
+
+
+def check_training_args(batch_size=None, lr=None, num_epochs=None):
+    """Validate the usual hyperparameters at once (None means 'not used here')."""
+    if batch_size is not None:
+        check_int('batch_size', batch_size, minimum=1)
+    if lr is not None:
+        check_positive_float('lr', lr)
+    if num_epochs is not None:
+        check_int('num_epochs', num_epochs, minimum=0)
+
+
+def check_logits(X, name):
+    """ValueError unless X is a non-empty 2-D NDArray (n, classes)."""
+    from mxnet import nd
+    if not isinstance(X, nd.NDArray):
+        raise ValueError('%s expects an NDArray of shape (n, classes), got %s'
+                         % (name, type(X).__name__))
+    if X.ndim != 2:
+        raise ValueError('%s expects a 2-D batch of shape (n, classes), got shape %s; for one '
+                         'example use X.reshape((1, -1))' % (name, X.shape))
+    if X.size == 0:
+        raise ValueError('%s got an empty array of shape %s; it needs at least one row and one '
+                         'class' % (name, X.shape))
+
+
+def check_picked(y_hat, y, name='pick'):
+    """ValueError unless y_hat (n, q) and labels y (n,) fit together (shapes only: no host wait)."""
+    from mxnet import nd
+    check_logits(y_hat, name)
+    if not isinstance(y, nd.NDArray) or y.ndim != 1:
+        raise ValueError('labels must be a 1-D NDArray (n,), got %s'
+                         % (getattr(y, 'shape', type(y).__name__),))
+    if y.shape[0] != y_hat.shape[0]:
+        raise ValueError('%s got %d rows of predictions but %d labels'
+                         % (name, y_hat.shape[0], y.shape[0]))
+
+
+def check_labels(y, num_classes, name='labels'):
+    """ValueError unless y (n,) holds class indices 0..num_classes-1 (nd.pick would silently
+    clip the others); waits for y on the host, so call it once, not per batch."""
+    from mxnet import nd
+    if not isinstance(y, nd.NDArray):
+        raise ValueError('%s must be an NDArray of class indices, got %s'
+                         % (name, type(y).__name__))
+    if y.ndim != 1:
+        raise ValueError('%s must be 1-D (n,), got shape %s' % (name, y.shape))
+    if y.size == 0:
+        return
+    values = y.asnumpy()
+    lowest, highest = float(values.min()), float(values.max())
+    if lowest < 0 or highest >= num_classes:
+        bad = lowest if lowest < 0 else highest
+        raise ValueError('%s must be class indices 0..%d, got %g; check that the labels match '
+                         'the %d outputs of the model' % (name, num_classes - 1, bad, num_classes))
+
+
+def as_distributions(*arrays):
+    """3.4: each argument as a float64 NDArray of probabilities along the last axis (same shapes),
+    or ValueError naming what is wrong."""
+    import numpy as np
+    from mxnet import nd
+    names = ('p', 'q')
+    values = [v if isinstance(v, nd.NDArray) else nd.array(v, dtype='float64') for v in arrays]
+    for name, value in zip(names, values):
+        if value.size == 0:
+            raise ValueError('%s is empty; a distribution needs at least one outcome' % name)
+    if len(values) == 2 and values[0].shape != values[1].shape:
+        raise ValueError('p and q must have the same shape, got %s and %s'
+                         % (values[0].shape, values[1].shape))
+    for name, value in zip(names, values):
+        numbers_ = value.asnumpy()
+        if (numbers_ < 0).any() or not np.isfinite(numbers_).all():
+            raise ValueError('%s must hold probabilities >= 0, got a minimum of %g'
+                             % (name, np.nanmin(numbers_)))
+        sums = numbers_.sum(axis=-1)
+        if not np.allclose(sums, 1, atol=1e-4):
+            raise ValueError('each %s must sum to 1 along its last axis, got sums %s'
+                             % (name, np.round(sums, 6).ravel()[:5].tolist()))
+    return values

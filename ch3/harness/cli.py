@@ -1,0 +1,305 @@
+"""The `ch3` command: a thin layer that parses options and calls the library.
+
+    ch3 list                         every section with its title, module and versions
+    ch3 run SECTION [options]        train one section, print the book's lines, write metrics.json
+    ch3 report [--quick] --out DIR   run every section, write one HTML page with all results
+    ch3 exercise ID|list|report      run an exercise, list them, regenerate docs/exercises.md
+    ch3 launch -n N -- COMMAND       run COMMAND as N workers of a dist kvstore job (ch3.harness.launch)
+
+Subcommands live in the COMMANDS table; a new one is added with `register_command(name, help,
+configure, handler)` (configure adds its arguments to an argparse parser, handler(args, parser)
+returns the exit status). User mistakes (unknown section, bad values, a missing GPU or data set)
+end with one line `ch3 <command>: error: ...` on stderr and exit status 2; set CH3_DEBUG=1 to see
+the traceback instead.
+"""
+import argparse
+import ast
+import json
+import os
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+from ch3.harness.argtypes import int_at_least, positive_number
+from ch3.context import parse_ctx
+from ch3.harness.distributed import worker_folder
+from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
+from ch3.harness.launch import LAUNCH_HELP, configure_launch, launch_command
+from ch3.harness.registry import check_hyperparameters, get_section, list_sections, run_section
+from ch3.book.training import TrainingDiverged
+from ch3.harness.results import (UsageError, in_book_order, metrics_record, summary_line,
+                                 write_metrics, wrote_line)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Options of `ch3 run` that map onto a section's hyperparameters (option dest -> hyperparameter).
+HYPERPARAMETER_OPTIONS = OrderedDict([('epochs', 'num_epochs'), ('batch_size', 'batch_size'),
+                                      ('lr', 'lr'), ('kvstore', 'kvstore')])
+IMPL_CHOICES = ('scratch', 'gluon', 'both')
+
+# Errors that come from what the user asked for, not from a bug: one line, exit status 2.
+# FileNotFoundError covers a missing data set, OSError a failed download or an unwritable --out.
+USER_ERRORS = (ValueError, TrainingDiverged, OSError)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse parser whose errors are a single line `prog: error: message` (exit status 2)."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, '%s: error: %s (see %s --help)\n' % (self.prog, message, self.prog))
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: `configure(parser)` adds its arguments, `handler(args, parser)` runs it."""
+    name: str
+    help: str
+    configure: Callable
+    handler: Callable
+
+
+COMMANDS = OrderedDict()
+
+
+def register_command(name, help, configure, handler):
+    """Add (or replace) the subcommand `name`; later issues plug `launch`, `exercise` in here."""
+    COMMANDS[name] = Command(name, help, configure, handler)
+    return COMMANDS[name]
+
+
+# ---- option types: argparse turns their ArgumentTypeError into `argument --x: message` ----
+
+def parse_assignment(text):
+    """`name=value` -> (name, value); value is a Python literal (3, 0.5, True, [1, 2]) or a string."""
+    name, sep, raw = text.partition('=')
+    name = name.strip().replace('-', '_')
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError('expected name=value (e.g. wd=3 or num_hiddens=512), '
+                                         'got %r' % text)
+    try:
+        value = ast.literal_eval(raw.strip())
+    except (ValueError, SyntaxError):
+        value = raw.strip()
+    return name, value
+
+
+# ---- `ch3 run` and the scripts: the shared run options ----
+
+def add_run_options(parser):
+    """Add the options common to `ch3 run` and scripts/sec3_*.py (everything after SECTION)."""
+    parser.add_argument('--impl', choices=IMPL_CHOICES,
+                        help="version to run: scratch, gluon or both (default: the section's "
+                             "own, e.g. 3.3 is the Gluon linear regression)")
+    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
+                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
+    parser.add_argument('--epochs', type=int_at_least(0, 'epochs'), metavar='N',
+                        help='number of epochs (num_epochs; default: the book\'s)')
+    parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
+                        help="minibatch size (default: the book's)")
+    parser.add_argument('--lr', type=positive_number(), metavar='X',
+                        help="learning rate (default: the book's)")
+    parser.add_argument('--kvstore', metavar='NAME',
+                        help="MXNet kvstore of the Gluon trainer: device (default), local, or "
+                             "dist_sync / dist_async inside `ch3 launch`")
+    parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
+                        default=[], metavar='NAME=VALUE',
+                        help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
+                        help='random seed for Python, numpy and MXNet (default: 0)')
+    parser.add_argument('--out', metavar='DIR',
+                        help='folder for metrics.json and the figures (default: out/SECTION)')
+    parser.add_argument('--quick', action='store_true',
+                        help='train briefly on a subset (smoke runs, CI)')
+    return parser
+
+
+def hyperparameters_from_args(args):
+    """The hyperparameters the user set on the command line (only those given)."""
+    chosen = OrderedDict()
+    for option, name in HYPERPARAMETER_OPTIONS.items():
+        value = getattr(args, option, None)
+        if value is not None:
+            chosen[name] = value
+    for name, value in getattr(args, 'overrides', []):
+        if name in chosen:
+            raise UsageError('hyperparameter %s is given twice' % name)
+        if name in ('ctx', 'quick', 'out', 'seed'):
+            raise UsageError('%s is an option of its own: use --%s, not --set' % (name, name))
+        chosen[name] = value
+    return chosen
+
+
+def _option_name(hyperparameter):
+    for option, name in HYPERPARAMETER_OPTIONS.items():
+        if name == hyperparameter:
+            return '--' + option.replace('_', '-')
+    return '--set %s=...' % hyperparameter
+
+
+def impls_to_run(spec, impl):
+    """The versions `--impl` asks for: one name, or with 'both' every version the section has."""
+    if impl is None:
+        return [spec.default_impl]
+    if impl == 'both':
+        return in_book_order(spec.impls)
+    if impl not in spec.impls:
+        raise UsageError('section %s has no %s version; it has: %s'
+                         % (spec.number, impl, ', '.join(sorted(spec.impls))))
+    return [impl]
+
+
+def check_hyperparameters_apply(spec, impls, hyperparameters):
+    """Before any training: every hyperparameter given must exist in every version to run."""
+    for impl in impls:
+        try:
+            check_hyperparameters(spec.number, impl, spec.impls[impl], hyperparameters,
+                                  _option_name)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+
+def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
+                  hyperparameters=None, stream=None):
+    """Run one section (impl: a version name, 'both' or None for the section's own) and write
+    `out/metrics.json` (with 'both': `out/<impl>/metrics.json`) and its figures; returns the results.
+    """
+    stream = stream or sys.stdout
+    hyperparameters = dict(hyperparameters or {})
+    spec = get_section(section)
+    impls = impls_to_run(spec, impl)
+    parse_ctx(ctx)   # a missing GPU is reported before anything runs
+    check_hyperparameters_apply(spec, impls, hyperparameters)
+    out = out or os.path.join('out', spec.number)
+    results = []
+    for name in impls:
+        folder = os.path.join(out, name) if impl == 'both' else out
+        result = run_section(spec.number, impl=name, ctx=ctx, seed=seed, quick=quick,
+                             out=folder, **hyperparameters)
+        folder = worker_folder(folder, result)   # a distributed worker: folder/worker-<rank>
+        path = write_metrics(metrics_record(result, folder), os.path.join(folder, 'metrics.json'))
+        print(summary_line(result), file=stream)
+        print(wrote_line(path, result), file=stream, flush=True)
+        results.append(result)
+    return results
+
+
+def run_command(args, parser):
+    """`ch3 run`: train the chosen section(s) and write metrics.json and figures."""
+    run_and_write(args.section, impl=args.impl, ctx=args.ctx, seed=args.seed, quick=args.quick,
+                  out=args.out, hyperparameters=hyperparameters_from_args(args))
+    return EXIT_OK
+
+
+def configure_run(parser):
+    parser.add_argument('section', metavar='SECTION', help='section number, e.g. 3.6 (see ch3 list)')
+    add_run_options(parser)
+
+
+# ---- `ch3 list` ----
+
+def list_command(args, parser):
+    """`ch3 list`: every section with its title, module and versions (the default marked *)."""
+    sections = list_sections()
+    if args.json:
+        json.dump(sections, sys.stdout, indent=2)
+        sys.stdout.write('\n')
+        return EXIT_OK
+    rows = [('section', 'title', 'module', 'versions')]
+    for s in sections:
+        versions = ', '.join(name + ('*' if name == s['default_impl'] and len(s['impls']) > 1
+                                     else '') for name in in_book_order(s['impls']))
+        rows.append((s['section'], s['title'], s['module'].rsplit('.', 1)[-1], versions))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print('  '.join(cell.ljust(width) for cell, width in zip(row, widths)) + '  ' + row[3])
+    print('(* the version `ch3 run SECTION` runs without --impl)')
+    return EXIT_OK
+
+
+def configure_list(parser):
+    parser.add_argument('--json', action='store_true', help='print the list as JSON')
+
+
+# ---- `ch3 report` ----
+
+def report_command(args, parser):
+    """`ch3 report`: run every section and write the chapter's HTML page and metrics."""
+    from ch3.harness.report import build_report
+    sections = [s.strip() for s in args.sections.split(',') if s.strip()] if args.sections else None
+    parse_ctx(args.ctx)
+    report = build_report(args.out, quick=args.quick, ctx=args.ctx, seed=args.seed,
+                          sections=sections)
+    return EXIT_OK if not report['failed'] else EXIT_FAILED
+
+
+def configure_report(parser):
+    parser.add_argument('--quick', action='store_true',
+                        help='short runs on subsets (smoke test, CI); not comparable with the book')
+    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
+                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
+                        help='random seed (default: 0)')
+    parser.add_argument('--sections', metavar='LIST',
+                        help='only these sections, e.g. 3.2,3.6 (default: all)')
+    parser.add_argument('--out', default=os.path.join('out', 'report'), metavar='DIR',
+                        help='folder for index.html, metrics.json and figures (default: out/report)')
+
+
+register_command('list', 'list every section with its title, module and versions',
+                 configure_list, list_command)
+register_command('run', 'train one section and write metrics.json and its figures',
+                 configure_run, run_command)
+register_command('report', 'run every section and write the chapter report (HTML + metrics)',
+                 configure_report, report_command)
+register_command('exercise', EXERCISE_HELP, configure_exercise, exercise_command)
+register_command('launch', LAUNCH_HELP, configure_launch, launch_command)
+
+
+def build_parser():
+    """Return the argparse parser of the `ch3` command (one subparser per COMMANDS entry)."""
+    from ch3 import __version__
+    parser = CommandParser(
+        prog='ch3', description='Chapter 3 of Dive into Deep Learning (MXNet): run sections, '
+                                'exercises and the chapter report.')
+    parser.add_argument('--version', action='version', version='ch3 %s' % __version__)
+    subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
+    for command in COMMANDS.values():
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub)
+        sub.set_defaults(handler=command.handler, command_parser=sub)
+    return parser
+
+
+def report_user_error(parser, error):
+    """Print `prog: error: message` on stderr (the argparse convention) and return exit status 2."""
+    message = str(error).strip() or type(error).__name__
+    sys.stderr.write('%s: error: %s\n' % (parser.prog, message))
+    return EXIT_USAGE
+
+
+def dispatch(args, parser):
+    """Call args.handler, turning user mistakes into one stderr line and exit status 2."""
+    try:
+        return args.handler(args, parser)
+    except KeyboardInterrupt:
+        sys.stderr.write('%s: interrupted\n' % parser.prog)
+        return EXIT_INTERRUPTED
+    except (UsageError,) + USER_ERRORS as error:
+        if os.environ.get('CH3_DEBUG'):
+            raise
+        return report_user_error(parser, error)
+
+
+def main(argv=None):
+    """Entry point of the console script; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    return dispatch(args, args.command_parser)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""What every exercise module shares: the Exercise record, claims and the verdict rule, a cache of
+training runs, figure saving and number formatting.
+
+An exercise function takes (ctx list, quick, out) and returns an Outcome: the settings it used,
+the numbers it measured, the notes' answer broken into Claims (each decided by a comparison of
+measured numbers, never by hand), per-run histories/finals and figure paths. The verdict follows
+from the claims by one rule for all exercises (`verdict_from_claims`).
+"""
+import copy
+import inspect
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List
+
+from mxnet import gluon
+from mxnet.gluon import loss as gloss
+
+from ch3.context import as_ctx_list
+from ch3.data.fashion_mnist import FashionMNISTIter, load_fashion_mnist_arrays
+from ch3.book.plotting import finish
+from ch3.book.training import train_ch3
+from ch3.utils import set_seed
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the notes: id 'section.index' in the notes' order, the book's question,
+    the notes' answer (Chinese quote + English gloss) and the function that runs it."""
+    id: str
+    question: str
+    notes_zh: str
+    notes_en: str
+    fn: Callable
+    full_note: str = ''   # how the full run departs from the book's settings (fewer epochs, ...)
+
+    @property
+    def section(self):
+        return self.id.rsplit('.', 1)[0]
+
+
+@dataclass
+class Claim:
+    """One statement of the notes' answer and whether the measurement bears it out.
+
+    main: the statement the answer stands on; a side claim only turns 'confirmed' into 'partly'.
+    """
+    text: str
+    holds: bool
+    evidence: str
+    main: bool = True
+
+    def as_dict(self):
+        return {'claim': self.text, 'main': self.main, 'holds': bool(self.holds),
+                'evidence': self.evidence}
+
+
+@dataclass
+class Outcome:
+    """What an exercise function returns (run_exercise adds id, notes, verdict, ctx, seed...)."""
+    measured: Dict[str, object]
+    claims: List[Claim]
+    settings: Dict[str, object] = field(default_factory=dict)
+    history: List[dict] = field(default_factory=list)
+    final: Dict[str, object] = field(default_factory=dict)
+    figures: List[str] = field(default_factory=list)
+    answer: str = ''   # what the measurement says the answer is, one or two sentences
+
+
+def verdict_from_claims(claims):
+    """The one verdict rule: no claim -> 'unanswered'; every claim holds -> 'confirmed'; no main
+    claim holds -> 'wrong'; otherwise 'partly'. Returns (verdict, reason)."""
+    if not claims:
+        return 'unanswered', 'the notes give no answer that can be checked'
+    failed = [c for c in claims if not c.holds]
+    if not failed:
+        return 'confirmed', 'every claim of the notes holds'
+    main = [c for c in claims if c.main]
+    if not any(c.holds for c in main):
+        return 'wrong', 'no main claim holds: ' + '; '.join(c.text for c in main)
+    return 'partly', 'does not hold: ' + '; '.join(c.text for c in failed)
+
+
+class ExerciseList(list):
+    """A module's EXERCISES; `@EXERCISES.add(id, question, notes_zh, notes_en)` registers one."""
+
+    def add(self, exercise_id, question, notes_zh, notes_en, full_note=''):
+        def register(fn):
+            self.append(Exercise(exercise_id, question, notes_zh, notes_en, fn, full_note))
+            return fn
+        return register
+
+
+# One point of test accuracy: how far two single-seed runs must differ before an exercise calls
+# one better (and how close they must be to count as the same). At lr 0.5 the MLPs' test accuracy
+# moves by 1-3 points from one epoch to the next, so smaller differences are noise.
+MARGIN = 0.01
+
+
+# ---------------------------------------------------------------------------------------------
+# Training runs: seeded, quiet and cached within one process
+# ---------------------------------------------------------------------------------------------
+
+_RUNS = {}
+
+
+def _key(fn, seed, kwargs):
+    # every argument, defaults included, so that f(x=256) and f() (default 256) share a run
+    bound = inspect.signature(fn).bind_partial(**kwargs)
+    bound.apply_defaults()
+    kwargs = dict(bound.arguments)
+
+    def norm(value):
+        if isinstance(value, (list, tuple)):
+            return [norm(v) for v in value]
+        if hasattr(value, 'device_type'):   # an mx.Context
+            return str(value)
+        return value
+    return json.dumps([fn.__module__, fn.__qualname__, seed,
+                       sorted((k, norm(v)) for k, v in kwargs.items())], default=repr)
+
+
+def train(fn, seed=0, **kwargs):
+    """Seed, then call a section's train function (quietly: verbose=False where it has one); the
+    result of the same call with the same seed is reused within the process (exercises share
+    baselines)."""
+    if 'verbose' in inspect.signature(fn).parameters:
+        kwargs.setdefault('verbose', False)
+    key = _key(fn, seed, kwargs)
+    if key not in _RUNS:
+        set_seed(seed)
+        _RUNS[key] = fn(**kwargs)
+    return copy.deepcopy(_RUNS[key])
+
+
+def clear_cache():
+    """Forget the cached training runs (tests use it to time or re-run an exercise alone)."""
+    _RUNS.clear()
+
+
+def fashion_iters(batch_size, n_train=None, n_test=None, ctx=None):
+    """Fashion-MNIST (train_iter, test_iter) with separate sizes for the two splits (the first
+    n_train / n_test images; None = all), batches delivered on the first device of ctx; like the
+    sections' loaders, training drops its last partial batch (test keeps it)."""
+    device = as_ctx_list(ctx)[0]
+    iters = []
+    for train_split, n in ((True, n_train), (False, n_test)):
+        images, labels = load_fashion_mnist_arrays(train=train_split)
+        iters.append(FashionMNISTIter(images[:n], labels[:n], batch_size, shuffle=train_split,
+                                      ctx=device,
+                                      last_batch='discard' if train_split else 'keep'))
+    return tuple(iters)
+
+
+def fit_gluon_classifier(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=0.0, ctx=None):
+    """Train a Gluon classifier with SoftmaxCrossEntropyLoss and SGD (weight decay wd) through
+    ch3.book.training.train_ch3; returns its per-epoch history."""
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
+    return train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), num_epochs,
+                     batch_size, trainer=trainer, ctx=as_ctx_list(ctx), verbose=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+def save(fig, out, exercise_id, name):
+    """Write fig as out/<3_2_2>_<name>.png when out is given; returns [path] or []."""
+    if not out:
+        return []
+    return [finish(fig, out, '%s_%s.png' % (exercise_id.replace('.', '_'), name))]
+
+
+def epoch_axis(ax, label='epoch'):
+    """Label the x axis of a per-epoch plot and keep its ticks on whole epochs."""
+    from matplotlib.ticker import MaxNLocator
+    ax.set_xlabel(label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def fmt(value, digits=4):
+    """A number for evidence text: 4 significant digits, inf/nan spelled out."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    return '%.*g' % (digits, value)
+
+
+def json_number(value):
+    """float for JSON; inf/nan as strings (strict JSON has neither)."""
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def first_ctx(contexts):
+    """From-scratch models keep their parameters on one device: the first of ctx."""
+    return [contexts[0]]
+
+
+def by_epoch(history, epoch, key):
+    """history[epoch - 1][key] (epochs count from 1)."""
+    return history[epoch - 1][key]
+
+
+def tagged(history, **tags):
+    """Copy each per-epoch dict of history with extra keys (which run it came from)."""
+    return [dict(h, **tags) for h in history]

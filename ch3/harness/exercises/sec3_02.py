@@ -1,0 +1,188 @@
+"""Exercises of 3.2 (linear regression from scratch): reshape in squared_loss, the learning rate,
+and data_iter when the batch size does not divide the number of examples."""
+import numpy as np
+from mxnet import autograd, nd
+
+from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, epoch_axis, first_ctx, fmt, save,
+                                tagged, train)
+from ch3.book.plotting import new_figure
+from ch3.harness.runs import linear_regression as linreg_section
+from ch3.book.training import data_iter, linreg, sgd, squared_loss
+from ch3.utils import set_seed
+
+EXERCISES = ExerciseList()
+
+
+def _loss_without_reshape(y_hat, y):
+    """The book's squared_loss with its reshape removed: (n, 1) - (n,) broadcasts to (n, n)."""
+    return (y_hat - y) ** 2 / 2
+
+
+def _fit(loss_fn, features, labels, num_epochs=3, batch_size=10, lr=0.03):
+    """3.2's loop (linreg + sgd) with a given loss; returns w, b and the epoch losses (reshaped
+    squared loss on all examples, so the two losses are scored alike)."""
+    w = nd.random.normal(scale=0.01, shape=(features.shape[1], 1), ctx=features.context)
+    b = nd.zeros((1,), ctx=features.context)
+    for param in (w, b):
+        param.attach_grad()
+    losses = []
+    for _ in range(num_epochs):
+        for X, y in data_iter(batch_size, features, labels):
+            with autograd.record():
+                l = loss_fn(linreg(X, w, b), y)
+            l.backward()
+            sgd([w, b], lr, y.shape[0])
+        losses.append(float(squared_loss(linreg(features, w, b), labels).mean().asscalar()))
+    return w, b, losses
+
+
+@EXERCISES.add('3.2.1', 'Why does squared_loss need reshape?',
+               '因为y_hat的shape为（10，1）而y为（1，10）',
+               'because y_hat has shape (10, 1) while y has shape (1, 10)')
+def reshape_in_squared_loss(ctx, quick, out, seed):
+    device = first_ctx(ctx)[0]
+    set_seed(seed)
+    features, labels = linreg_section.make_data(ctx=device)
+    X, y = next(data_iter(10, features, labels))
+    y_hat = linreg(X, nd.array(linreg_section.TRUE_W, ctx=device).reshape((-1, 1)),
+                   nd.array([linreg_section.TRUE_B], ctx=device))
+    with_reshape = squared_loss(y_hat, y)
+    without = _loss_without_reshape(y_hat, y)
+    set_seed(seed)
+    w_ok, _, losses_ok = _fit(squared_loss, features, labels)
+    set_seed(seed)
+    w_bad, _, losses_bad = _fit(_loss_without_reshape, features, labels)
+    measured = {
+        'y_hat_shape': list(y_hat.shape), 'y_shape': list(y.shape),
+        'loss_shape_with_reshape': list(with_reshape.shape),
+        'loss_shape_without_reshape': list(without.shape),
+        'mean_loss_at_true_params_with_reshape': float(with_reshape.mean().asscalar()),
+        'mean_loss_at_true_params_without_reshape': float(without.mean().asscalar()),
+        'loss_after_3_epochs_with_reshape': losses_ok[-1],
+        'loss_after_3_epochs_without_reshape': losses_bad[-1],
+        'w_with_reshape': w_ok.asnumpy().ravel().tolist(),
+        'w_without_reshape': w_bad.asnumpy().ravel().tolist(),
+    }
+    claims = [
+        Claim('y_hat and y have different shapes, so y must be reshaped to match',
+              y_hat.shape != y.shape and without.shape != y_hat.shape,
+              'y_hat %s, y %s: without reshape the loss broadcasts to %s and training ends at '
+              'loss %s (w %s) instead of %s'
+              % (y_hat.shape, y.shape, without.shape, fmt(losses_bad[-1]),
+                 np.round(measured['w_without_reshape'], 3).tolist(), fmt(losses_ok[-1]))),
+        Claim('y has shape (1, 10)', tuple(y.shape) == (1, 10),
+              'y (a batch of labels) has shape %s' % (y.shape,), main=False),
+    ]
+    return Outcome(
+        measured, claims,
+        settings={'batch_size': 10, 'num_epochs': 3, 'lr': 0.03, 'num_examples': 1000},
+        history=tagged([{'epoch': i + 1, 'loss': v} for i, v in enumerate(losses_ok)],
+                       run='with reshape')
+        + tagged([{'epoch': i + 1, 'loss': v} for i, v in enumerate(losses_bad)],
+                 run='without reshape'),
+        answer='y is a vector %s and y_hat a column %s: without reshape their difference '
+               'broadcasts to a %d x %d matrix, every prediction is pulled towards every label '
+               'of the batch, and after 3 epochs w = %s (true %s) with loss %s instead of %s.'
+               % (tuple(y.shape), tuple(y_hat.shape), without.shape[0], without.shape[1],
+                  np.round(measured['w_without_reshape'], 3).tolist(), linreg_section.TRUE_W,
+                  fmt(losses_bad[-1]), fmt(losses_ok[-1])))
+
+
+@EXERCISES.add('3.2.2', 'Try different learning rates: how fast does the loss fall?',
+               '数值小下降越快，但损失较大，即比较不准确（0.05: epoch 1 loss 0.000437；'
+               '0.01: epoch 1 loss 2.305500）',
+               'the smaller the rate, the faster the loss falls, but the loss stays larger, i.e. '
+               'less accurate (their own runs: 0.05 gives 0.000437 after epoch 1, 0.01 gives 2.3)')
+def learning_rates(ctx, quick, out, seed):
+    rates = (0.01, 0.03, 0.05)
+    num_examples = 300 if quick else 1000
+    runs = {lr: train(linreg_section.train_scratch, seed, ctx=first_ctx(ctx), lr=lr,
+                      num_examples=num_examples) for lr in rates}
+    epoch1 = {lr: runs[lr]['history'][0]['loss'] for lr in rates}
+    final = {lr: runs[lr]['history'][-1]['loss'] for lr in rates}
+    fig, ax = new_figure()
+    for lr in rates:
+        ax.semilogy([h['epoch'] for h in runs[lr]['history']],
+                    [h['loss'] for h in runs[lr]['history']], marker='o', label='lr %g' % lr)
+    epoch_axis(ax)
+    ax.set_ylabel('loss')
+    ax.legend()
+    claims = [
+        Claim('a smaller learning rate makes the loss fall faster', epoch1[0.01] < epoch1[0.05],
+              'loss after epoch 1: %s' % ', '.join('lr %g: %s' % (lr, fmt(epoch1[lr]))
+                                                   for lr in rates)),
+        Claim('a smaller learning rate ends with a larger loss', final[0.01] > final[0.05],
+              'loss after epoch 3: %s' % ', '.join('lr %g: %s' % (lr, fmt(final[lr]))
+                                                   for lr in rates), main=False),
+    ]
+    history = []
+    for lr in rates:
+        history += tagged(runs[lr]['history'], lr=lr)
+    fastest, slowest = min(rates, key=epoch1.get), max(rates, key=epoch1.get)
+    return Outcome(
+        {'epoch1_loss': {str(lr): epoch1[lr] for lr in rates},
+         'final_loss': {str(lr): final[lr] for lr in rates}},
+        claims, settings={'lrs': list(rates), 'num_epochs': 3, 'batch_size': 10,
+                          'num_examples': num_examples},
+        history=history, final={'lr=%g' % lr: runs[lr]['final'] for lr in rates},
+        figures=save(fig, out, '3.2.2', 'learning_rates'),
+        answer='lr %g makes the loss fall fastest and lr %g slowest (loss after epoch 1: %s vs '
+               '%s); a loss still larger after 3 epochs (lr %g: %s) means not yet converged, '
+               'not less accurate.' % (fastest, slowest, fmt(epoch1[fastest]),
+                                        fmt(epoch1[slowest]), slowest, fmt(final[slowest])))
+
+
+@EXERCISES.add('3.2.3', 'What does data_iter do when the batch size does not divide the number '
+               'of examples?',
+               '因为有min函数，末尾剩下的会作为一批返回。（但是最后一次返回，data_iter没有改变batch_size的值，'
+               '会导致sgd梯度下降函数的超参数偏低）',
+               'because of min, the remainder comes out as one last batch (but data_iter does not '
+               'change batch_size for it, so the step sgd takes on it is too small)')
+def data_iter_remainder(ctx, quick, out, seed):
+    device = first_ctx(ctx)[0]
+    num_examples, batch_size, lr = 1005, 10, 0.03
+    set_seed(seed)
+    features, labels = linreg_section.make_data(num_examples, ctx=device)
+    sizes, seen = [], []
+    for X, y in data_iter(batch_size, features, labels):
+        sizes.append(int(y.shape[0]))
+        seen.append(X)
+    covered = int(np.unique(nd.concat(*seen, dim=0).asnumpy(), axis=0).shape[0])
+    # one step on the last batch from the same start, as the book (nominal batch_size) and with
+    # its real size: the book's step is shorter by len(last batch) / batch_size
+    X_last, y_last = X, y
+    steps = {}
+    for name, divisor in (('book', batch_size), ('real_size', sizes[-1])):
+        w, b = nd.zeros((2, 1), ctx=device), nd.zeros((1,), ctx=device)
+        for param in (w, b):
+            param.attach_grad()
+        with autograd.record():
+            l = squared_loss(linreg(X_last, w, b), y_last)
+        l.backward()
+        sgd([w, b], lr, divisor)
+        steps[name] = float(np.sqrt((w ** 2).sum().asscalar() + (b ** 2).sum().asscalar()))
+    ratio = steps['book'] / steps['real_size']
+    expected_ratio = sizes[-1] / batch_size
+    measured = {'num_examples': num_examples, 'batch_size': batch_size,
+                'num_batches': len(sizes), 'last_batch_size': sizes[-1],
+                'examples_seen_once': covered, 'step_book': steps['book'],
+                'step_real_size': steps['real_size'], 'step_ratio': ratio}
+    claims = [
+        Claim('the remainder comes out as one last, smaller batch',
+              sizes[-1] == num_examples % batch_size and sum(sizes) == num_examples
+              and covered == num_examples,
+              '%d examples in batches of %d: %d batches, the last of %d; all %d examples seen '
+              'once' % (num_examples, batch_size, len(sizes), sizes[-1], covered)),
+        Claim("sgd with the unchanged batch_size takes too small a step on it",
+              abs(ratio - expected_ratio) < 1e-4 and ratio < 1,
+              "on the last batch the book's sgd(params, lr, batch_size) moves %s, dividing by "
+              "its real size moves %s: %s times as far (= %d/%d)"
+              % (fmt(steps['book']), fmt(steps['real_size']), fmt(ratio), sizes[-1],
+                 batch_size)),
+    ]
+    return Outcome(measured, claims,
+                   settings={'num_examples': num_examples, 'batch_size': batch_size, 'lr': lr},
+                   answer='The last batch holds the %d left over; the book\'s sgd divides its '
+                          'summed gradient by the nominal batch_size %d, so that step is %s of a '
+                          'full one (ch3.book.training divides by the real batch size instead).'
+                          % (sizes[-1], batch_size, fmt(ratio)))

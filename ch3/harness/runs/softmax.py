@@ -1,0 +1,185 @@
+"""Runs of sections 3.4, 3.6 and 3.7 (the book's code is ch3.book.softmax): data, figures and
+the JSON result; quick mode and the kvstore come from the harness."""
+import math
+
+import numpy as np
+from mxnet import autograd, nd
+from mxnet.gluon import loss as gloss
+
+from ch3.book import softmax as book
+from ch3.book.plotting import finish
+from ch3.data.fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist, \
+    load_fashion_mnist_arrays, show_fashion_mnist
+from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
+from ch3.harness.results import classifier_result
+from ch3.harness.runs import Section
+
+
+def _json_number(value):
+    """A float for JSON; inf and nan become the strings 'inf', '-inf', 'nan' (strict JSON)."""
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def _numbers(array):
+    return [_json_number(v) for v in array.asnumpy().ravel()]
+
+
+def _ordinary_batch(batch, seed):
+    rng = np.random.RandomState(seed)              # logits ~ N(0, 2^2)
+    logits = nd.array(rng.normal(scale=2.0, size=(batch, book.num_outputs)))
+    labels = nd.array(rng.randint(0, book.num_outputs, size=batch), dtype='int32')
+    return logits, labels
+
+
+def stability_demo(batch=256, seed=0):
+    """3.4: what the naive softmax / cross_entropy do in float32 and what the stable forms do."""
+    big, tiny = nd.array([[0.0, 50.0, 100.0]]), nd.array([[-120.0, 0.0]])
+    label0 = nd.array([0], dtype='int32')
+    logits, labels = _ordinary_batch(batch, seed)
+    reference = gloss.SoftmaxCrossEntropyLoss()(logits, labels).asnumpy()
+    naive = book.cross_entropy(book.softmax(logits), labels).asnumpy()
+    stable = book.stable_cross_entropy(logits, labels).asnumpy()
+    exact = book.exact_cross_entropy(logits.asnumpy(), labels.asnumpy())
+    p, q = nd.array([[0.7, 0.2, 0.1]], dtype='float64'), nd.array([[0.5, 0.3, 0.2]],
+                                                                    dtype='float64')
+    return {
+        'exp_50': _json_number(nd.exp(nd.array([50.0])).asscalar()),
+        'exp_88': _json_number(nd.exp(nd.array([88.0])).asscalar()),
+        'exp_89': _json_number(nd.exp(nd.array([89.0])).asscalar()),
+        'exp_minus_120': _json_number(nd.exp(nd.array([-120.0])).asscalar()),
+        'float32_exp_limit': book.FLOAT32_EXP_LIMIT,
+        'logits_overflow': big.asnumpy().ravel().tolist(),
+        'naive_softmax_overflow': _numbers(book.softmax(big)),
+        'stable_softmax_overflow': _numbers(book.stable_softmax(big)),
+        'logits_underflow': tiny.asnumpy().ravel().tolist(),
+        'naive_softmax_underflow': _numbers(book.softmax(tiny)),
+        'naive_cross_entropy_underflow': _numbers(book.cross_entropy(book.softmax(tiny), label0)),
+        'stable_cross_entropy_underflow': _numbers(book.stable_cross_entropy(tiny, label0)),
+        'ordinary_batch': batch,
+        'naive_vs_exact_max_abs_diff': float(np.abs(naive - exact).max()),
+        'stable_vs_exact_max_abs_diff': float(np.abs(stable - exact).max()),
+        'gluon_vs_exact_max_abs_diff': float(np.abs(reference - exact).max()),
+        'stable_vs_gluon_max_abs_diff': float(np.abs(stable - reference).max()),
+        # H(p, q) = H(p) + KL(p || q) on one example
+        'entropy_p': float(book.entropy(p).asscalar()),
+        'kl_p_q': float(book.kl_divergence(p, q).asscalar()),
+        'cross_entropy_p_q': float(book.distribution_cross_entropy(p, q).asscalar()),
+    }
+
+
+def run_model_scratch(ctx=None, verbose=True):
+    """3.4 from scratch: the numerical-stability demonstration and the entropy/KL identity."""
+    final = stability_demo()
+    if verbose:
+        print('exp(50) = %s, exp(89) = %s in float32 (limit exp(%.2f))'
+              % (final['exp_50'], final['exp_89'], book.FLOAT32_EXP_LIMIT))
+        print('softmax %s: naive %s, stable %s' % (final['logits_overflow'],
+              final['naive_softmax_overflow'], final['stable_softmax_overflow']))
+        print('cross-entropy of label 0 for logits %s: naive %s, stable %s'
+              % (final['logits_underflow'], final['naive_cross_entropy_underflow'],
+                 final['stable_cross_entropy_underflow']))
+        print('on ordinary logits, max |error| against float64: naive %.2g, stable %.2g, '
+              'SoftmaxCrossEntropyLoss %.2g' % (final['naive_vs_exact_max_abs_diff'],
+                                                final['stable_vs_exact_max_abs_diff'],
+                                                final['gluon_vs_exact_max_abs_diff']))
+        print('H(p, q) = %.6f = H(p) %.6f + KL(p || q) %.6f'
+              % (final['cross_entropy_p_q'], final['entropy_p'], final['kl_p_q']))
+    return {'hyperparameters': {}, 'history': [], 'final': final, 'figures': []}
+
+
+def run_model_gluon(ctx=None, batch=256, seed=0, verbose=True):
+    """3.4 with Gluon: SoftmaxCrossEntropyLoss and its gradient against our stable forms."""
+    logits, labels = _ordinary_batch(batch, seed)
+    logits.attach_grad()
+    with autograd.record():
+        loss = gloss.SoftmaxCrossEntropyLoss()(logits, labels)
+    loss.backward()
+    ours = book.stable_cross_entropy(logits, labels)
+    onehot = nd.one_hot(labels, book.num_outputs)
+    expected_grad = book.stable_softmax(logits) - onehot     # d l / d o = softmax(o) - y
+    final = {'batch': batch,
+             'loss_max_abs_diff': float(nd.abs(loss - ours).max().asscalar()),
+             'grad_max_abs_diff': float(nd.abs(logits.grad - expected_grad).max().asscalar()),
+             'mean_loss': float(loss.mean().asscalar())}
+    if verbose:
+        print('SoftmaxCrossEntropyLoss vs our stable cross-entropy: max |diff| %.2g; its gradient '
+              'vs softmax(o) - onehot(y): max |diff| %.2g'
+              % (final['loss_max_abs_diff'], final['grad_max_abs_diff']))
+    return {'hyperparameters': {'batch': batch}, 'history': [], 'final': final, 'figures': []}
+
+
+def _data(batch_size, subset, contexts, shard=None):
+    # one device: deliver batches there directly; several: keep them on the CPU for splitting
+    data_ctx = contexts[0] if len(contexts) == 1 else None
+    return load_data_fashion_mnist(batch_size, subset=subset, ctx=data_ctx, shard=shard)
+
+
+def _num_train_examples(subset):
+    num_train = len(load_fashion_mnist_arrays(train=True)[1])
+    return min(subset or num_train, num_train)
+
+
+def predictions_figure(net, test_iter, n=9, ctx=None):
+    """3.6: the first n test images titled 'true\\npredicted'; returns (Figure, [(true, pred)])."""
+    X, y = next(iter(test_iter))
+    X, y = X[:n], y[:n]
+    true_labels = get_fashion_mnist_labels(y)
+    pred_labels = get_fashion_mnist_labels(book.predict(net, X, ctx))
+    titles = [t + '\n' + p for t, p in zip(true_labels, pred_labels)]
+    return show_fashion_mnist(X, titles), list(zip(true_labels, pred_labels))
+
+
+def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset=None,
+                verbose=True):
+    """3.6 from scratch on Fashion-MNIST: history, final loss/accuracies, the predictions grid."""
+    train_iter, test_iter = _data(batch_size, subset, ctx)
+    (W, b), history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
+                                         ctx, verbose)
+
+    def net(X):
+        return book.net(X, W, b)
+
+    fig, pairs = predictions_figure(net, test_iter, ctx=ctx)
+    figures = [finish(fig, out, 'softmax_scratch_predictions.png')] if out else []
+    hyperparameters = {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+                       'subset': subset}
+    return classifier_result(
+        hyperparameters, history, figures,
+        min_true_class_probability=book.min_true_class_probability(net, test_iter, ctx),
+        predictions=[list(p) for p in pairs])
+
+
+def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset=None,
+              kvstore=DEFAULT_KVSTORE, verbose=True):
+    """3.7 with Gluon on Fashion-MNIST (several devices; kvstore 'dist_sync' in `ch3 launch`
+    trains this worker's shard): history, final loss/accuracies, the predictions grid."""
+    worker = start_worker(kvstore, num_examples=lambda: _num_train_examples(subset))
+    train_iter, test_iter = _data(batch_size, subset, ctx, worker.shard)
+    out = worker.folder(out)
+    net = book.gluon_net(ctx)
+    trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
+    history = book.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
+                               ctx, verbose)
+    fig, pairs = predictions_figure(net, test_iter, ctx=ctx)
+    figures = [finish(fig, out, 'softmax_gluon_predictions.png')] if out else []
+    hyperparameters = {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+                       'subset': subset}
+    hyperparameters.update(worker.hyperparameters())
+    return classifier_result(hyperparameters, history, figures,
+                             predictions=[list(p) for p in pairs], **worker.summary(net))
+
+
+BOOK = {'test_acc': 0.826, 'source': 'd2lzh code, seed 0, this machine (5 epochs)',
+        'test_acc_pytorch': 0.825, 'target_test_acc': 0.82}
+
+SECTIONS = [
+    Section('3.4', 'Softmax regression: softmax, cross-entropy and numerical stability',
+            {'scratch': run_model_scratch, 'gluon': run_model_gluon}, default_impl='scratch',
+            book={'exp_50': 5.184705528587072e+21,
+                  'note': "the notes' hint: exp(50) is large; float32 overflows above exp(88.72)"}),
+    Section('3.6', 'Softmax regression from scratch',
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch', book=BOOK),
+    Section('3.7', 'Concise softmax regression (Gluon)',
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK),
+]
