@@ -11,6 +11,7 @@ import pytest
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
+from ch3.book import training
 from ch3.book.training import (TrainingDiverged, data_iter, evaluate_accuracy, linreg, sgd,
                           squared_loss, train_ch3)
 
@@ -152,20 +153,34 @@ def test_train_ch3_scratch_matches_d2lzh_when_batches_are_full():
                                'examples_per_sec'}
 
 
-def test_train_ch3_uses_the_real_size_of_the_last_batch():
+@pytest.mark.parametrize('batch_size, divisor', [(20, lambda n: 20), (None, lambda n: n)])
+def test_train_ch3_divides_by_the_nominal_batch_size_or_with_none_the_real_one(batch_size,
+                                                                               divisor):
     features, labels = _blobs(n=50)
     loader = _loader(features, labels, 20)    # batches of 20, 20, 10
     W, b = _softmax_params()
     W_ref, b_ref = _softmax_params()
     loss = gloss.SoftmaxCrossEntropyLoss()
-    train_ch3(_net(W, b), loader, loader, loss, 1, 20, [W, b], 0.1, verbose=False)
-    for X, y in loader:                       # the same epoch by hand, mean gradient per batch
+    train_ch3(_net(W, b), loader, loader, loss, 1, batch_size, [W, b], 0.1, verbose=False)
+    for X, y in loader:                       # the same epoch by hand
         with autograd.record():
-            l = loss(_net(W_ref, b_ref)(X), y).mean()
+            l = loss(_net(W_ref, b_ref)(X), y).sum() / divisor(X.shape[0])
         l.backward()
         for p in (W_ref, b_ref):
             p[:] = p - 0.1 * p.grad
     np.testing.assert_allclose(W.asnumpy(), W_ref.asnumpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_train_ch3_steps_with_the_taught_sgd(monkeypatch):
+    calls = []
+    real_sgd = training.sgd
+    monkeypatch.setattr(training, 'sgd', lambda *args: calls.append(args[1:]) or real_sgd(*args))
+    features, labels = _blobs(n=50)
+    loader = _loader(features, labels, 20)
+    W, b = _softmax_params()
+    train_ch3(_net(W, b), loader, loader, gloss.SoftmaxCrossEntropyLoss(), 2, 20, [W, b], 0.1,
+              verbose=False)
+    assert calls == [(0.1, 20)] * 6           # 3 batches a pass, 2 passes
 
 
 def test_train_ch3_gluon_trainer_matches_d2lzh():

@@ -1,14 +1,12 @@
-"""The book's shared training helpers (sections 3.2, 3.6): data_iter, linreg, squared_loss, sgd,
-evaluate_accuracy and train_ch3, with the same call signatures as d2lzh.
+"""The chapter's shared helpers, with d2lzh's names and call signatures: 3.2's data_iter, linreg,
+squared_loss and sgd, and 3.6's evaluate_accuracy and train_ch3.
 
-Two deliberate differences from d2lzh: every update is scaled by the real size of its batch (the
-book divides the last, smaller batch by the nominal batch_size), and running sums stay on the
-device and are read back once per epoch instead of once per batch.
-
-Two speed-ups that leave the arithmetic alone: a hybridized Gluon net (with a Gluon loss) is
-traced together with the loss and the batch's sums into one graph per batch (`_FusedStep`, one
-cached call instead of about ten imperative ones), and the from-scratch update runs as one fused
-`sgd_update` per parameter instead of the book's four temporaries.
+train_ch3 does the book's arithmetic: every step divides the summed gradient by the nominal
+batch_size (so the last, smaller batch of an epoch takes a proportionally smaller step and every
+example of an epoch weighs lr / batch_size); pass batch_size=None to divide each step by its
+batch's real size instead. Two speed-ups leave that arithmetic alone: running sums stay on the
+device and are read once per epoch (no per-batch host wait), and a hybridized Gluon net with a
+Gluon loss is traced together with the batch's sums into one cached graph.
 """
 import math
 import random
@@ -51,9 +49,10 @@ def squared_loss(y_hat, y):
 
 
 def sgd(params, lr, batch_size):
-    """3.2: minibatch SGD, param <- param - lr * grad / batch_size, in place."""
+    """3.2: minibatch SGD in place, param <- param - lr * param.grad / batch_size, as one fused
+    sgd_update per parameter (no temporaries)."""
     for param in params:
-        param[:] = param - lr * param.grad / batch_size
+        nd.sgd_update(param, param.grad, lr=lr, wd=0, rescale_grad=1.0 / batch_size, out=param)
 
 
 def check_finite(loss, epoch, lr):
@@ -82,12 +81,6 @@ def _ones_like(array, cache):
     if key not in cache:
         cache[key] = nd.ones(array.shape, ctx=array.context, dtype=array.dtype)
     return cache[key]
-
-
-def _sgd_step(params, lr, batch_size):
-    """sgd's update, param <- param - lr * grad / batch_size, as one fused op per parameter."""
-    for param in params:
-        nd.sgd_update(param, param.grad, lr=lr, wd=0, rescale_grad=1.0 / batch_size, out=param)
 
 
 class _FusedStep(gluon.HybridBlock):
@@ -145,8 +138,9 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
               params=None, lr=None, trainer=None, ctx=None, verbose=True, progress=None):
     """3.6: train a classifier, print the book's per-epoch line and return the history.
 
-    net maps a batch (n, ...) to logits (n, classes). Either `params` + `lr` (from-scratch SGD) or a
-    Gluon `trainer`. `ctx` may be a list: each batch is split across the devices and the trainer's
+    net maps a batch (n, ...) to logits (n, classes). Either `params` + `lr` (from-scratch `sgd`) or
+    a Gluon `trainer`; each step divides by batch_size (None: by the batch's real size). `ctx` may
+    be a list: each batch is split across the devices and the trainer's
     kvstore sums their gradients. Returns a list of per-epoch dicts (loss, train_acc, test_acc,
     seconds, examples_per_sec).
     """
@@ -175,10 +169,11 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
             for part_loss, _ in sums:
                 part_loss.backward(_ones_like(part_loss, head_grads))
             batch = y.shape[0]
+            step_size = batch_size or batch   # the book's nominal size, or (None) the real one
             if trainer is None:
-                _sgd_step(params, lr, batch)
+                sgd(params, lr, step_size)
             else:
-                trainer.step(batch)
+                trainer.step(step_size)
             for part_loss, part_correct in sums:
                 loss_sum += part_loss.as_in_context(contexts[0])
                 correct += part_correct.as_in_context(contexts[0])

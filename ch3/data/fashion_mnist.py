@@ -401,7 +401,7 @@ def _gluon_iter(images, labels, batch_size, shuffle, resize, num_workers, ctx, l
 
 def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast', num_workers=0,
                             subset=None, ctx=None, download=True, shard=None,
-                            last_batch='discard'):
+                            last_batch='keep'):
     """3.5: (train_iter, test_iter) over Fashion-MNIST; batches are (X float32 (b, 1, 28, 28) in
     [0, 1] (or (b, 1, resize, resize)), y int32 (b,)); train shuffles each pass, test does not.
 
@@ -410,14 +410,9 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
     ctx: device the batches are delivered on (default cpu). shard=(num_parts, index): the training
     split (after subset) is cut into num_parts equal contiguous shards and only shard `index` is
     used (a distributed worker's share, ch3.harness.distributed.shard_bounds); the test split is whole.
-    last_batch: 'discard' (default) drops the training split's last partial batch each pass, 'keep'
-    yields it as the book does; the test split always keeps every example. Why discard: our
-    train_ch3 steps by the mean gradient of each batch, so the 96 examples left over from 60000 at
-    batch 256 would get a full step from a noisy small batch just before the epoch's evaluation;
-    at lr 0.5 that alone cost the MLP 2-3 points of test accuracy (seed 0: 0.830 vs 0.854). The
-    book hides it by under-scaling that step to 96/256 (the bug the chapter notes point out);
-    dropping it is the standard remedy (Gluon's last_batch='discard', PyTorch's drop_last), and
-    each pass reshuffles, so every example is still used.
+    last_batch: 'keep' (default, the book's) yields the training split's last partial batch,
+    'discard' drops it each pass (Gluon's last_batch='discard', PyTorch's drop_last); the test
+    split always keeps every example.
     """
     check_int('batch_size', batch_size, minimum=1)
     resize = _check_resize(resize)
