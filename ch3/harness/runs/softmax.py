@@ -8,11 +8,11 @@ from mxnet.gluon import loss as gloss
 
 from ch3.book import softmax as book
 from ch3.book.plotting import finish
-from ch3.data.fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist, \
-    load_fashion_mnist_arrays, show_fashion_mnist
+from ch3.data.fashion_mnist import get_fashion_mnist_labels, show_fashion_mnist
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
+from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
 
 
 def _json_number(value):
@@ -109,17 +109,6 @@ def run_model_gluon(ctx=None, batch=256, seed=0, verbose=True):
     return {'hyperparameters': {'batch': batch}, 'history': [], 'final': final, 'figures': []}
 
 
-def _data(batch_size, subset, contexts, shard=None):
-    # one device: deliver batches there directly; several: keep them on the CPU for splitting
-    data_ctx = contexts[0] if len(contexts) == 1 else None
-    return load_data_fashion_mnist(batch_size, subset=subset, ctx=data_ctx, shard=shard)
-
-
-def _num_train_examples(subset):
-    num_train = len(load_fashion_mnist_arrays(train=True)[1])
-    return min(subset or num_train, num_train)
-
-
 def predictions_figure(net, test_iter, n=9, ctx=None):
     """3.6: the first n test images titled 'true\\npredicted'; returns (Figure, [(true, pred)])."""
     X, y = next(iter(test_iter))
@@ -133,7 +122,7 @@ def predictions_figure(net, test_iter, n=9, ctx=None):
 def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset=None,
                 verbose=True):
     """3.6 from scratch on Fashion-MNIST: history, final loss/accuracies, the predictions grid."""
-    train_iter, test_iter = _data(batch_size, subset, ctx)
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
     (W, b), history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
                                          ctx, verbose)
 
@@ -154,8 +143,8 @@ def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset=N
               kvstore=DEFAULT_KVSTORE, verbose=True):
     """3.7 with Gluon on Fashion-MNIST (several devices; kvstore 'dist_sync' in `ch3 launch`
     trains this worker's shard): history, final loss/accuracies, the predictions grid."""
-    worker = start_worker(kvstore, num_examples=lambda: _num_train_examples(subset))
-    train_iter, test_iter = _data(batch_size, subset, ctx, worker.shard)
+    worker = start_worker(kvstore, num_examples=lambda: num_train_examples(subset))
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset, worker.shard)
     out = worker.folder(out)
     net = book.gluon_net(ctx)
     trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
