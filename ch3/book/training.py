@@ -140,9 +140,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
 
     net maps a batch (n, ...) to logits (n, classes). Either `params` + `lr` (from-scratch `sgd`) or
     a Gluon `trainer`; each step divides by batch_size (None: by the batch's real size). `ctx` may
-    be a list: each batch is split across the devices and the trainer's
-    kvstore sums their gradients. Returns a list of per-epoch dicts (loss, train_acc, test_acc,
-    seconds, examples_per_sec).
+    be a list: each batch is split across the devices and the trainer sums their gradients.
+    Returns a list of per-epoch dicts (loss, train_acc, test_acc, seconds, examples_per_sec).
     """
     check_training_args(batch_size=batch_size, num_epochs=num_epochs)
     if trainer is None and (params is None or lr is None):
