@@ -27,3 +27,15 @@ def positive_number(unit=''):
             raise argparse.ArgumentTypeError('must be a finite number%s > 0, got %r' % (unit, text))
         return value
     return convert
+
+
+def add_ctx_option(parser):
+    """The --ctx option of every command that trains (one definition, one help text)."""
+    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
+                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
+
+
+def add_seed_option(parser):
+    """The --seed option of every command that trains."""
+    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
+                        help='random seed for Python, numpy and MXNet (default: 0)')

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from ch3.harness.argtypes import int_at_least, positive_number
+from ch3.harness.argtypes import add_ctx_option, add_seed_option, int_at_least, positive_number
 from ch3.context import parse_ctx
 from ch3.harness.distributed import worker_folder
 from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
@@ -91,8 +91,7 @@ def add_run_options(parser):
     parser.add_argument('--impl', choices=IMPL_CHOICES,
                         help="version to run: scratch, gluon or both (default: the section's "
                              "own, e.g. 3.3 is the Gluon linear regression)")
-    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
-                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
+    add_ctx_option(parser)
     parser.add_argument('--epochs', type=int_at_least(0, 'epochs'), metavar='N',
                         help='number of epochs (num_epochs; default: the book\'s)')
     parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
@@ -105,8 +104,7 @@ def add_run_options(parser):
     parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
                         default=[], metavar='NAME=VALUE',
                         help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
-    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
-                        help='random seed for Python, numpy and MXNet (default: 0)')
+    add_seed_option(parser)
     parser.add_argument('--out', metavar='DIR',
                         help='folder for metrics.json and the figures (default: out/SECTION)')
     parser.add_argument('--quick', action='store_true',
@@ -236,10 +234,8 @@ def report_command(args, parser):
 def configure_report(parser):
     parser.add_argument('--quick', action='store_true',
                         help='short runs on subsets (smoke test, CI); not comparable with the book')
-    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
-                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
-    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
-                        help='random seed (default: 0)')
+    add_ctx_option(parser)
+    add_seed_option(parser)
     parser.add_argument('--sections', metavar='LIST',
                         help='only these sections, e.g. 3.2,3.6 (default: all)')
     parser.add_argument('--out', default=os.path.join('out', 'report'), metavar='DIR',

@@ -17,4 +17,4 @@ which never imports it.
 from ch3.harness.registry import (EXERCISE_MODULES, get_exercise, list_exercises,  # noqa: F401
                                   run_exercise)
 
-VERDICTS = ('confirmed', 'partly', 'wrong', 'unanswered')
+VERDICTS = ('confirmed', 'partly', 'wrong', 'inconclusive', 'unanswered')

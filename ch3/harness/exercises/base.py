@@ -42,15 +42,17 @@ class Exercise:
 class Claim:
     """One statement of the notes' answer and whether the measurement bears it out.
 
+    holds: True, False, or None when the evidence cannot decide (a difference inside its noise).
     main: the statement the answer stands on; a side claim only turns 'confirmed' into 'partly'.
     """
     text: str
-    holds: bool
+    holds: object
     evidence: str
     main: bool = True
 
     def as_dict(self):
-        return {'claim': self.text, 'main': self.main, 'holds': bool(self.holds),
+        return {'claim': self.text, 'main': self.main,
+                'holds': None if self.holds is None else bool(self.holds),
                 'evidence': self.evidence}
 
 
@@ -67,17 +69,65 @@ class Outcome:
 
 
 def verdict_from_claims(claims):
-    """The one verdict rule: no claim -> 'unanswered'; every claim holds -> 'confirmed'; no main
+    """The one verdict rule. No claim -> 'unanswered'; a main claim the evidence cannot decide and
+    no main claim that fails -> 'inconclusive'; every decided claim holds -> 'confirmed'; no main
     claim holds -> 'wrong'; otherwise 'partly'. Returns (verdict, reason)."""
     if not claims:
         return 'unanswered', 'the notes give no answer that can be checked'
-    failed = [c for c in claims if not c.holds]
+    main = [c for c in claims if c.main]
+    undecided = [c for c in main if c.holds is None]
+    if undecided and not any(c.holds is False for c in main):
+        return 'inconclusive', ('the difference is within twice its standard error over the '
+                                'seeds: ' + '; '.join(c.text for c in undecided))
+    decided = [c for c in claims if c.holds is not None]
+    failed = [c for c in decided if not c.holds]
     if not failed:
         return 'confirmed', 'every claim of the notes holds'
-    main = [c for c in claims if c.main]
     if not any(c.holds for c in main):
         return 'wrong', 'no main claim holds: ' + '; '.join(c.text for c in main)
     return 'partly', 'does not hold: ' + '; '.join(c.text for c in failed)
+
+
+def paired_difference(values_a, values_b):
+    """Mean and standard error of a - b over seeds (paired: the same seed on both sides), with
+    both means; {'n', 'mean_a', 'mean_b', 'diff', 'se'}. Needs at least 2 seeds."""
+    if len(values_a) != len(values_b) or len(values_a) < 2:
+        raise ValueError('a seed comparison needs the same number (>= 2) of runs on both sides, '
+                         'got %d and %d' % (len(values_a), len(values_b)))
+    diffs = [a - b for a, b in zip(values_a, values_b)]
+    n = len(diffs)
+    mean = sum(diffs) / n
+    var = sum((d - mean) ** 2 for d in diffs) / (n - 1)
+    return {'n': n, 'mean_a': sum(values_a) / n, 'mean_b': sum(values_b) / n, 'diff': mean,
+            'se': math.sqrt(var / n)}
+
+
+def decide(comparison, direction):
+    """Whether a claimed difference holds: True when diff = a - b has the claimed sign
+    (direction +1: a > b, -1: a < b) and exceeds twice its standard error, False when it has the
+    other sign beyond that, None (inconclusive) inside it."""
+    diff, se = comparison['diff'], comparison['se']
+    if abs(diff) <= 2 * se:
+        return None
+    return (diff > 0) == (direction > 0)
+
+
+def decide_same(comparison, tolerance):
+    """Whether two settings give the same result: True when |diff| + 2 se <= tolerance, False
+    when |diff| - 2 se > tolerance, None in between."""
+    diff, se = abs(comparison['diff']), comparison['se']
+    if diff + 2 * se <= tolerance:
+        return True
+    if diff - 2 * se > tolerance:
+        return False
+    return None
+
+
+def describe_comparison(comparison, name_a, name_b, digits=4):
+    """'a 0.8512 vs b 0.8431 (mean of 5 seeds), a - b = +0.0081 ± 0.0020 (1 se)'."""
+    return ('%s %.*f vs %s %.*f (mean of %d seeds), difference %+.*f ± %.*f (1 se)'
+            % (name_a, digits, comparison['mean_a'], name_b, digits, comparison['mean_b'],
+               comparison['n'], digits, comparison['diff'], digits, comparison['se']))
 
 
 class ExerciseList(list):

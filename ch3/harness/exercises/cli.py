@@ -19,17 +19,15 @@ ACTIONS = ('list', 'run', 'report')
 
 def configure_exercise(parser):
     """Arguments of `ch3 exercise`."""
-    from ch3.harness.argtypes import int_at_least
+    from ch3.harness.argtypes import add_ctx_option, add_seed_option
     parser.add_argument('what', metavar='ID|list|run|report',
                         help="an exercise id such as 3.9.1 (see 'ch3 exercise list'), or one of "
                              'list, run ID, report')
     parser.add_argument('exercise_id', nargs='?', metavar='ID', help='with run: the exercise')
-    parser.add_argument('--ctx', default='cpu', metavar='DEVICES',
-                        help='cpu, gpu, gpu:1 or a list such as gpu:0,gpu:1 (default: cpu)')
+    add_ctx_option(parser)
     parser.add_argument('--quick', action='store_true',
                         help='subsets and few epochs: seconds per exercise (smoke runs, tests)')
-    parser.add_argument('--seed', type=int_at_least(0, 'seed'), default=0, metavar='N',
-                        help='random seed for Python, numpy and MXNet (default: 0)')
+    add_seed_option(parser)
     parser.add_argument('--out', metavar='PATH',
                         help='run: folder for metrics.json and figures (default: '
                              'out/exercises/ID); report: the markdown file (default: '
@@ -37,6 +35,8 @@ def configure_exercise(parser):
     parser.add_argument('--only', metavar='IDS',
                         help='report: only these exercises, e.g. 3.2.2,3.9.1')
     parser.add_argument('--json', action='store_true', help='list: print JSON')
+    parser.add_argument('--render-only', action='store_true',
+                        help='report: rewrite the markdown from the saved results.json, run nothing')
 
 
 def _list(args):
@@ -68,7 +68,8 @@ def run_and_write(exercise_id, ctx='cpu', seed=0, quick=False, out=None, stream=
     print('%s %s' % (result['exercise'], result['title']), file=stream)
     print('notes: %s' % result['notes_answer']['zh'], file=stream)
     for claim in result['claims']:
-        print('  %s %s%s: %s' % ('✔' if claim['holds'] else '✘', claim['claim'],
+        mark = {True: '✔', False: '✘'}.get(claim['holds'], '?')
+        print('  %s %s%s: %s' % (mark, claim['claim'],
                                  '' if claim['main'] else ' (side)', claim['evidence']),
               file=stream)
     if result['answer']:
@@ -79,7 +80,11 @@ def run_and_write(exercise_id, ctx='cpu', seed=0, quick=False, out=None, stream=
 
 
 def _report(args):
-    from ch3.harness.exercises.report import build
+    from ch3.harness.exercises.report import build, rerender
+    if args.render_only:
+        out = args.out or os.path.join('docs', 'exercises.md')
+        print('wrote %s from saved results (%d exercises)' % (out, len(rerender(out))))
+        return 0
     only = [i.strip() for i in args.only.split(',') if i.strip()] if args.only else None
     out = args.out or os.path.join('docs', 'exercises.md')
     results = build(out, quick=args.quick, ctx=args.ctx, seed=args.seed, only=only)
