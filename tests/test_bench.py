@@ -239,22 +239,6 @@ def test_hybridized_net_trains_exactly_like_the_imperative_one():
     assert results[1][1][-1]['loss'] < results[1][1][0]['loss']
 
 
-def test_fused_sgd_step_is_the_books_sgd():
-    from ch3.book.training import _sgd_step, sgd
-    rng = np.random.RandomState(2)
-    ours = [nd.array(rng.randn(4, 3)), nd.array(rng.randn(3))]
-    book = [p.copy() for p in ours]
-    for a, b in zip(ours, book):
-        grad = nd.array(rng.randn(*a.shape))
-        for p in (a, b):
-            p.attach_grad()
-            p.grad[:] = grad
-    _sgd_step(ours, 0.5, 7)
-    sgd(book, 0.5, 7)
-    for a, b in zip(ours, book):
-        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6, atol=1e-7)
-
-
 def _fake_topology(tmp_path, core_ids):
     for cpu, core in enumerate(core_ids):
         topology = tmp_path / ('cpu%d' % cpu) / 'topology'

@@ -65,7 +65,8 @@ def _batch_sizes(size, batch_size):
 
 
 def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=SUBSET):
-    """Plain SGD in one process on the union of the workers' batches (what dist_sync should do):
+    """Plain SGD in one process on the union of the workers' batches (what dist_sync should do,
+    each step divided by the nominal num_workers * batch_size):
     worker r holds training images [r*s, (r+1)*s), s = subset // num_workers, and every worker
     draws the same order of its shard (same seed). Returns (per-worker mean loss, test accuracy)."""
     images, labels = load_fashion_mnist_arrays(train=True)
@@ -88,7 +89,7 @@ def _reference_run(num_workers=2, batch_size=256, lr=0.1, subset=SUBSET):
             parts = [loss(net(X.take(i)), y.take(i)).sum() for i in idx]
             total = nd.add_n(*parts)
         total.backward()
-        trainer.step(num_workers * part)
+        trainer.step(num_workers * batch_size)   # the book's rule: the nominal batch size
         loss_sums += [p.asscalar() for p in parts]
     test_images, test_labels = load_fashion_mnist_arrays(train=False)
     Xt = nd.array(test_images[:subset].reshape(-1, 1, 28, 28) / np.float32(255))

@@ -246,3 +246,16 @@ def test_train_ch3_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train_ch3(_net(W, b), _loader(features, labels, 10), _loader(features, labels, 10),
                   gloss.SoftmaxCrossEntropyLoss(), **args)
+
+
+def test_sgd_is_the_books_formula_in_one_fused_update():
+    rng = np.random.RandomState(2)
+    params = [nd.array(rng.randn(4, 3)), nd.array(rng.randn(3))]
+    expected = []
+    for p in params:
+        p.attach_grad()
+        p.grad[:] = nd.array(rng.randn(*p.shape))
+        expected.append(p.asnumpy() - 0.5 * p.grad.asnumpy() / 7)   # param - lr * grad / batch
+    sgd(params, 0.5, 7)
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p.asnumpy(), e, rtol=1e-6, atol=1e-7)
