@@ -84,7 +84,7 @@ def parse_assignment(text):
                                          'got %r' % text)
     try:
         value = ast.literal_eval(raw.strip())
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):   # {[]: 1}, [[[...
         value = raw.strip()
     return name, value
 
