@@ -22,6 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
+from ch3 import interrupt
 from ch3.argtypes import int_at_least, positive_number
 from ch3.context import parse_ctx
 from ch3.distributed import worker_folder
@@ -346,9 +347,8 @@ def dispatch(args, parser):
     """Call args.handler, turning user mistakes into one stderr line and exit status 2."""
     try:
         return args.handler(args, parser)
-    except KeyboardInterrupt:
-        sys.stderr.write('%s: interrupted\n' % parser.prog)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as error:   # Ctrl-C, or SIGTERM under interrupt.handle_signals
+        return interrupt.report(parser.prog, error)
     except (UsageError,) + USER_ERRORS as error:
         if os.environ.get('CH3_DEBUG'):
             raise
@@ -356,13 +356,18 @@ def dispatch(args, parser):
 
 
 def main(argv=None):
-    """Entry point of the console script; returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
-    return dispatch(args, args.command_parser)
+    """Entry point of the console script; returns the process exit status (130 after Ctrl-C,
+    143 after SIGTERM: one line on stderr, no traceback, no half-written file)."""
+    with interrupt.handle_signals():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if args.command is None:
+                parser.print_help()
+                return EXIT_OK
+            return dispatch(args, args.command_parser)
+        except KeyboardInterrupt as error:   # before a command started (dispatch reports its own)
+            return interrupt.report('ch3', error)
 
 
 if __name__ == '__main__':
