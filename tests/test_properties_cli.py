@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import io
 import math
+from unittest import mock
 
 import mxnet as mx
 import pytest
@@ -137,11 +138,10 @@ def test_positive_number(text):
 @given(st.sampled_from(['--epochs', '--batch-size', '--lr', '--seed', '--set', '--ctx',
                         '--impl']), st.one_of(any_text, st.integers(-3, 300).map(str)))
 def test_the_command_accepts_an_option_value_or_exits_2_with_one_line(option, value):
-    assume(not value.startswith('-'))   # argparse would read it as another option
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
         try:
-            args = cli.build_parser().parse_args(['run', '3.2', option, value])
+            args = cli.build_parser().parse_args(['run', '3.2', '%s=%s' % (option, value)])
         except SystemExit as exit:
             status = exit.code
         else:
@@ -151,3 +151,19 @@ def test_the_command_accepts_an_option_value_or_exits_2_with_one_line(option, va
     else:
         lines = stderr.getvalue().splitlines()
         assert status == 2 and len(lines) == 1 and lines[0].startswith('ch3 run: error: ')
+
+
+@settings(max_examples=40)
+@given(st.one_of(any_text, st.sampled_from(['cpu', 'cpu:1,cpu:0', 'gpu', 'cpu,cpu:0'])))
+def test_ch3_run_checks_ctx_before_training_in_one_line(text):
+    def run_section(*args, **kwargs):
+        raise cli.UsageError('reached training')
+    stderr = io.StringIO()
+    with mock.patch.object(cli, 'run_section', run_section), contextlib.redirect_stderr(stderr):
+        status = cli.main(['run', '3.2', '--ctx=' + text, '--out', '/nonexistent/never'])
+    try:
+        parse_ctx(text)
+        expected = 'ch3 run: error: reached training'
+    except ValueError as err:
+        expected = 'ch3 run: error: %s' % str(err).strip()
+    assert status == 2 and stderr.getvalue().splitlines() == [expected]
