@@ -230,6 +230,8 @@ def test_every_numeric_column_refuses_text_in_either_file(isolated, real):
     ('Id', '4', '4 repeats the Id of row 4'),
     ('Id', '0', '0 is not a positive integer'),
     ('Id', '2.5', '2.5 is not a positive integer'),
+    ('Id', '1e20', '100000000000000000000 is too large for an Id (at most 2**53)'),
+    ('Id', '18446744073709551615', '18446744073709551615 is too large for an Id (at most 2**53)'),
     ('Id', 'seven', "'seven' is not a number"),
     ('Id', '', 'missing value (every house needs an Id)'),
     ('SalePrice', 'cheap', "'cheap' is not a number"),

@@ -204,6 +204,10 @@ def _check_ids(frame, path):
     bad = _first_bad(~np.isfinite(ids) | (ids <= 0) | (ids % 1 != 0))
     if bad is not None:
         raise _cell_error(path, bad, ID, '%s is not a positive integer' % _show(ids.iloc[bad]))
+    bad = _first_bad(ids > 2 ** 53)   # beyond, float64 and int64 no longer hold every integer
+    if bad is not None:
+        raise _cell_error(path, bad, ID, '%s is too large for an Id (at most 2**53)'
+                          % _show(ids.iloc[bad]))
     ids = ids.astype(np.int64)
     repeated = _first_bad(ids.duplicated())
     if repeated is not None:
