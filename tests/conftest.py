@@ -1,4 +1,5 @@
-"""Shared test set-up: headless plotting, the shared data folder, and a fixed seed per test."""
+"""Shared test set-up: headless plotting, the shared data folder, a fixed seed per test, and
+one deterministic hypothesis profile."""
 import os
 import pathlib
 
@@ -14,6 +15,17 @@ if 'CH3_DATA_DIR' not in os.environ and SHARED_DATA.is_dir():
 import pytest  # noqa: E402
 
 import ch3  # noqa: E402
+
+try:
+    from hypothesis import settings
+except ImportError:   # only the property tests need it (the `test` extra installs it)
+    settings = None
+else:
+    # Property tests draw the same examples on every run (derandomize) and keep no example
+    # database; each test sets its own small max_examples so the whole set stays within seconds.
+    settings.register_profile('ch3', derandomize=True, database=None, deadline=None,
+                              print_blob=True)
+    settings.load_profile('ch3')
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 Real data from the shared read-only copy: $CH3_DATA_DIR/kaggle_house, else
 ../shared/data/kaggle_house relative to the repository root. Bad inputs are CSV files made in tmp_path. Nothing is downloaded.
 """
+import csv
 import hashlib
 import io
 import os
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ch3.data import kaggle_house as kh
+from ch3.data import house_schema as schema, kaggle_house as kh
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,10 +47,6 @@ def write_csvs(folder, train_text, test_text):
     (folder / kh.TRAIN_FILE).write_text(train_text)
     (folder / kh.TEST_FILE).write_text(test_text)
     return folder
-
-
-GOOD_TRAIN = 'Id,LotArea,Street,SalePrice\n1,100,Pave,200000\n2,,Grvl,150000\n'
-GOOD_TEST = 'Id,LotArea,Street\n3,300,Pave\n'
 
 
 # ------------------------------------------------------------------------------ real data
@@ -134,10 +131,55 @@ def test_download_into_cache_with_injected_opener(isolated):
 
 
 # ------------------------------------------------------------------------------ bad input
+# Damaged copies of the real files (or of their first rows, to stay fast), written in tmp_path.
 
-def test_small_valid_files(isolated):
-    folder = write_csvs(isolated / 'd', GOOD_TRAIN, GOOD_TEST)
-    train, test = kh.load_kaggle_house(folder)
+def real_rows(name):
+    """The rows of one shared CSV as lists of strings (header first), as the csv module reads."""
+    with open(os.path.join(SHARED, name), newline='') as handle:
+        return [row for row in csv.reader(handle)]
+
+
+@pytest.fixture(scope='module')
+def real():
+    return {name: real_rows(name) for name in kh.FILES}
+
+
+def write_rows(folder, rows_by_file):
+    """Write {file name: rows} as CSV files into folder; returns folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in rows_by_file.items():
+        with open(folder / name, 'w', newline='') as handle:
+            csv.writer(handle, lineterminator='\n').writerows(rows)
+    return folder
+
+
+def damaged_copy(folder, real, train_rows=None, test_rows=None, edit=None):
+    """Copy the real files (only the first train_rows / test_rows data rows when given) after
+    edit(train, test) changes the row lists in place; returns folder."""
+    train = [list(row) for row in real[kh.TRAIN_FILE][:None if train_rows is None
+                                                       else train_rows + 1]]
+    test = [list(row) for row in real[kh.TEST_FILE][:None if test_rows is None
+                                                     else test_rows + 1]]
+    if edit is not None:
+        edit(train, test)
+    return write_rows(folder, {kh.TRAIN_FILE: train, kh.TEST_FILE: test})
+
+
+def set_cell(rows, row, column, value):
+    """rows[row][column] = value, row counted like the messages (data rows from 1)."""
+    rows[row][rows[0].index(column)] = value
+
+
+def drop_column(rows, column):
+    index = rows[0].index(column)
+    for row in rows:
+        del row[index]
+
+
+def test_preprocess_arithmetic_on_a_tiny_frame():
+    train = pd.read_csv(io.StringIO('Id,LotArea,Street,SalePrice\n1,100,Pave,200000\n'
+                                    '2,,Grvl,150000\n'))
+    test = pd.read_csv(io.StringIO('Id,LotArea,Street\n3,300,Pave\n'))
     train_x, test_x, train_y, names = kh.preprocess(train, test)
     assert names == ['LotArea', 'Street_Grvl', 'Street_Pave', 'Street_nan']
     # LotArea 100, NaN, 300: mean 200, sample std (ddof=1, pandas' default) 100*sqrt(2)
@@ -146,44 +188,192 @@ def test_small_valid_files(isolated):
     assert train_y.tolist() == [[200000.0], [150000.0]]
 
 
-def test_missing_saleprice(isolated):
-    folder = write_csvs(isolated / 'd', GOOD_TRAIN.replace('SalePrice', 'Price'), GOOD_TEST)
+@needs_real_data
+def test_loader_reads_the_real_files_as_plain_pandas_does(frames):
+    """The schema checks change nothing on the real files: same frames, same features."""
+    train, test = frames
+    pd.testing.assert_frame_equal(train, pd.read_csv(os.path.join(SHARED, kh.TRAIN_FILE)))
+    pd.testing.assert_frame_equal(test, pd.read_csv(os.path.join(SHARED, kh.TEST_FILE)))
+    both = pd.concat((train.drop(columns=['Id', 'SalePrice']), test.drop(columns=['Id'])))
+    numeric = [c for c in both.columns if both[c].dtype != object]   # the book's rule
+    assert numeric == list(schema.NUMERIC_FEATURES) and len(numeric) == 36
+    assert len(schema.CATEGORICAL_FEATURES) == 43
+    assert [c for c in both.columns if both[c].isna().any()] == \
+        [c for c in schema.FEATURE_NAMES if c in schema.MAY_BE_MISSING]
+
+
+@needs_real_data
+def test_text_in_a_numeric_column_names_file_row_column_and_value(isolated, real):
+    folder = damaged_copy(isolated / 'd', real,
+                          edit=lambda train, test: set_cell(train, 6, 'LotArea', 'x12'))
+    with pytest.raises(kh.KaggleHouseFormatError) as info:
+        kh.load_kaggle_house(folder)
+    assert str(info.value) == "%s row 6, column LotArea: 'x12' is not a number" \
+        % (folder / kh.TRAIN_FILE)
+
+
+@needs_real_data
+def test_every_numeric_column_refuses_text_in_either_file(isolated, real):
+    for column in schema.NUMERIC_FEATURES:
+        for name, row in ((kh.TRAIN_FILE, 3), (kh.TEST_FILE, 2)):
+            def edit(train, test):
+                set_cell(train if name == kh.TRAIN_FILE else test, row, column, '12 sq ft')
+            folder = damaged_copy(isolated / column / name, real, 5, 5, edit)
+            with pytest.raises(kh.KaggleHouseFormatError) as info:
+                kh.load_kaggle_house(folder)
+            assert str(info.value) == "%s row %d, column %s: '12 sq ft' is not a number" \
+                % (folder / name, row, column)
+
+
+@needs_real_data
+@pytest.mark.parametrize('column, value, message', [
+    ('Id', '4', '4 repeats the Id of row 4'),
+    ('Id', '0', '0 is not a positive integer'),
+    ('Id', '2.5', '2.5 is not a positive integer'),
+    ('Id', '1e20', '100000000000000000000 is too large for an Id (at most 2**53)'),
+    ('Id', '18446744073709551615', '18446744073709551615 is too large for an Id (at most 2**53)'),
+    ('Id', 'seven', "'seven' is not a number"),
+    ('Id', '', 'missing value (every house needs an Id)'),
+    ('SalePrice', 'cheap', "'cheap' is not a number"),
+    ('SalePrice', '0', '0 must be > 0'),
+    ('SalePrice', '-5', '-5 must be > 0'),
+    ('SalePrice', 'NA', 'missing value (every training house needs its price)'),
+    ('LotArea', '-8450', '-8450 is negative'),
+    ('LotArea', 'inf', 'inf is not a finite number'),
+    ('LotArea', '', 'missing value (the data set has a value here in every row)'),
+    ('Street', 'NA', 'missing value (the data set has a value here in every row)'),
+])
+def test_bad_cells_in_the_train_file(isolated, real, column, value, message):
+    folder = damaged_copy(isolated / 'd', real, 20, 5,
+                          lambda train, test: set_cell(train, 6, column, value))
+    with pytest.raises(kh.KaggleHouseFormatError) as info:
+        kh.load_kaggle_house(folder)
+    assert str(info.value) == '%s row 6, column %s: %s' % (folder / kh.TRAIN_FILE, column,
+                                                            message)
+
+
+@needs_real_data
+def test_an_id_in_both_files_is_refused(isolated, real):
+    folder = damaged_copy(isolated / 'd', real, 20, 5,
+                          lambda train, test: set_cell(test, 3, 'Id', '17'))
+    with pytest.raises(kh.KaggleHouseFormatError) as info:
+        kh.load_kaggle_house(folder)
+    assert str(info.value) == '%s row 3, column Id: 17 is also the Id of %s row 17' \
+        % (folder / kh.TEST_FILE, folder / kh.TRAIN_FILE)
+
+
+@needs_real_data
+def test_missing_values_stay_allowed_where_the_data_has_them(isolated, real):
+    """NA in Alley means "no alley access" (its own _nan dummy); an empty LotFrontage is
+    unknown (filled with the mean); MasVnrType's "None" is read as missing (pandas 2)."""
+    def edit(train, test):
+        set_cell(train, 2, 'Alley', 'NA')
+        set_cell(train, 3, 'LotFrontage', '')
+        set_cell(test, 1, 'MasVnrType', 'None')
+    train, test = kh.load_kaggle_house(damaged_copy(isolated / 'd', real, 20, 5, edit))
+    assert pd.isna(train['Alley'][1]) and pd.isna(train['LotFrontage'][2])
+    assert pd.isna(test['MasVnrType'][0]) and train['LotFrontage'].dtype == np.float64
+
+
+@needs_real_data
+@pytest.mark.filterwarnings('ignore:The behavior of Index.insert:FutureWarning')   # pandas'
+def test_a_categorical_column_of_digits_stays_categorical(isolated, real):
+    def edit(train, test):
+        for rows in (train, test):
+            for row in range(1, len(rows)):
+                set_cell(rows, row, 'Street', str(row % 2))
+    train, test = kh.load_kaggle_house(damaged_copy(isolated / 'd', real, 20, 5, edit))
+    assert train['Street'].dtype == object
+    names = kh.preprocess(train, test)[3]
+    assert [n for n in names if n.startswith('Street')] == ['Street_0', 'Street_1', 'Street_nan']
+
+
+@needs_real_data
+def test_missing_saleprice(isolated, real):
+    folder = damaged_copy(isolated / 'd', real, 5, 5, lambda train, test: drop_column(
+        train, 'SalePrice'))
     with pytest.raises(kh.KaggleHouseFormatError,
-                       match=r'kaggle_house_pred_train\.csv: missing column\(s\) SalePrice'):
+                       match=r'kaggle_house_pred_train\.csv: missing column\(s\) SalePrice '
+                             r'\(found 80 columns: Id, MSSubClass,'):
         kh.load_kaggle_house(folder)
 
 
-def test_missing_id(isolated):
-    folder = write_csvs(isolated / 'd', GOOD_TRAIN, GOOD_TEST.replace('Id', 'Ident'))
+@needs_real_data
+def test_missing_id(isolated, real):
+    folder = damaged_copy(isolated / 'd', real, 5, 5,
+                          lambda train, test: set_cell(test, 0, 'Id', 'Ident'))
     with pytest.raises(kh.KaggleHouseFormatError,
-                       match=r'kaggle_house_pred_test\.csv: missing column\(s\) Id'):
+                       match=r'kaggle_house_pred_test\.csv: missing column\(s\) Id '):
         kh.load_kaggle_house(folder)
     assert issubclass(kh.KaggleHouseFormatError, ValueError)
 
 
+@needs_real_data
+def test_dropped_and_duplicated_feature_columns(isolated, real):
+    folder = damaged_copy(isolated / 'a', real, 5, 5,
+                          lambda train, test: drop_column(test, 'PoolQC'))
+    with pytest.raises(kh.KaggleHouseFormatError,
+                       match=r'test\.csv: missing column\(s\) PoolQC \(found 79 columns'):
+        kh.load_kaggle_house(folder)
+
+    def duplicate(train, test):
+        for row in train:
+            row.append(row[train[0].index('LotArea')])
+    folder = damaged_copy(isolated / 'b', real, 5, 5, duplicate)
+    with pytest.raises(kh.KaggleHouseFormatError,
+                       match=r'train\.csv: column\(s\) LotArea appear more than once'):
+        kh.load_kaggle_house(folder)
+
+
+@needs_real_data
+def test_saleprice_in_the_test_file_and_unknown_columns(isolated, real):
+    def edit(train, test):
+        for i, row in enumerate(test):
+            row.append('SalePrice' if i == 0 else '100000')
+    folder = damaged_copy(isolated / 'a', real, 5, 5, edit)
+    with pytest.raises(kh.KaggleHouseFormatError,
+                       match=r'test\.csv: unexpected column\(s\) SalePrice \(SalePrice belongs '
+                             r'in the train file only\)'):
+        kh.load_kaggle_house(folder)
+
+
+@needs_real_data
+def test_feature_columns_in_different_orders(isolated, real):
+    def swap(train, test):
+        for row in test:
+            row[1], row[2] = row[2], row[1]
+    folder = damaged_copy(isolated / 'd', real, 5, 5, swap)
+    with pytest.raises(kh.KaggleHouseFormatError, match='same feature columns in different '
+                                                         'orders'):
+        kh.load_kaggle_house(folder)
+
+
 def test_empty_file(isolated):
-    folder = write_csvs(isolated / 'd', '', GOOD_TEST)
+    folder = write_csvs(isolated / 'd', '', 'Id\n1\n')
     with pytest.raises(kh.KaggleHouseFormatError, match=r'train\.csv: not a readable CSV'):
         kh.load_kaggle_house(folder)
 
 
 def test_header_only(isolated):
-    folder = write_csvs(isolated / 'd', 'Id,LotArea,Street,SalePrice\n', GOOD_TEST)
+    folder = write_csvs(isolated / 'd', ','.join(schema.columns(train=True)) + '\n', 'Id\n1\n')
     with pytest.raises(kh.KaggleHouseFormatError, match=r'train\.csv: has a header but no rows'):
         kh.load_kaggle_house(folder)
 
 
-def test_non_numeric_saleprice(isolated):
-    folder = write_csvs(isolated / 'd', GOOD_TRAIN.replace('150000', 'cheap'), GOOD_TEST)
-    with pytest.raises(kh.KaggleHouseFormatError, match='SalePrice is not numeric'):
-        kh.load_kaggle_house(folder)
-
-
-def test_feature_columns_disagree(isolated):
-    folder = write_csvs(isolated / 'd', GOOD_TRAIN, 'Id,LotArea,Alley\n3,300,Pave\n')
-    with pytest.raises(kh.KaggleHouseFormatError,
-                       match=r"only in train: \['Street'\]; only in test: \['Alley'\]"):
-        kh.load_kaggle_house(folder)
+@needs_real_data
+def test_ch3_run_turns_a_bad_file_into_one_line_and_status_2(isolated, real, monkeypatch,
+                                                             capsys):
+    from ch3.harness import cli
+    damaged_copy(isolated / 'data' / 'kaggle_house', real,
+                 edit=lambda train, test: set_cell(train, 6, 'LotArea', 'x12'))
+    monkeypatch.setenv('CH3_DATA_DIR', str(isolated / 'data'))
+    monkeypatch.chdir(isolated)
+    out = isolated / 'out'
+    assert cli.main(['run', '3.16', '--quick', '--out', str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "ch3 run: error: %s row 6, column LotArea: 'x12' is not a number\n" \
+        % (isolated / 'data' / 'kaggle_house' / kh.TRAIN_FILE)
+    assert sorted(os.listdir(isolated)) == ['data']   # no out/, no submission.csv
 
 
 def test_directory_that_does_not_exist(isolated):

@@ -18,6 +18,7 @@ Two pipelines give the book's batches `(X float32 (n, 1, 28, 28) in [0, 1], y in
 """
 import functools
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -206,7 +207,7 @@ def read_idx(path, ndim=None):
         raise IDXFormatError('%s: truncated header (%d bytes, need %d for %d dimensions)'
                              % (path, len(raw), header, dims))
     shape = struct.unpack('>%dI' % dims, raw[4:header])
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)   # Python ints: an int64 product of huge dims could wrap to 0
     actual = len(raw) - header
     if actual != expected:
         raise IDXFormatError('%s: header announces shape %s = %d bytes of data but the file holds '

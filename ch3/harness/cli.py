@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
+from ch3.harness import interrupt
 from ch3.harness.argtypes import add_ctx_option, add_seed_option, int_at_least, positive_number
 from ch3.context import parse_ctx
 from ch3.harness.distributed import worker_folder
@@ -79,7 +80,7 @@ def parse_assignment(text):
                                          'got %r' % text)
     try:
         value = ast.literal_eval(raw.strip())
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):   # {[]: 1}, [[[...
         value = raw.strip()
     return name, value
 
@@ -278,9 +279,8 @@ def dispatch(args, parser):
     """Call args.handler, turning user mistakes into one stderr line and exit status 2."""
     try:
         return args.handler(args, parser)
-    except KeyboardInterrupt:
-        sys.stderr.write('%s: interrupted\n' % parser.prog)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as error:   # Ctrl-C, or SIGTERM under interrupt.handle_signals
+        return interrupt.report(parser.prog, error)
     except (UsageError,) + USER_ERRORS as error:
         if os.environ.get('CH3_DEBUG'):
             raise
@@ -288,13 +288,18 @@ def dispatch(args, parser):
 
 
 def main(argv=None):
-    """Entry point of the console script; returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
-    return dispatch(args, args.command_parser)
+    """Entry point of the console script; returns the process exit status (130 after Ctrl-C,
+    143 after SIGTERM: one line on stderr, no traceback, no half-written file)."""
+    with interrupt.handle_signals():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if args.command is None:
+                parser.print_help()
+                return EXIT_OK
+            return dispatch(args, args.command_parser)
+        except KeyboardInterrupt as error:   # before a command started (dispatch reports its own)
+            return interrupt.report('ch3', error)
 
 
 if __name__ == '__main__':

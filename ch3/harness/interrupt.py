@@ -1,0 +1,61 @@
+"""Ctrl-C and SIGTERM in the `ch3` command: one line on stderr, exit status 130 or 143.
+
+While `handle_signals()` is active (ch3.harness.cli.main wraps every command in it), SIGINT and SIGTERM
+raise `Interrupted` in the main thread. It is a KeyboardInterrupt, so the `except Exception`
+blocks that keep a report going let it through, and `ch3.utils.atomic_write` removes its
+temporary file: the files a command writes (metrics.json, index.html, submission.csv,
+docs/exercises.md, figures) are either complete or absent. `report` turns it into
+`<prog>: interrupted (SIGTERM)` and the shell's status 128 + signal number.
+"""
+import contextlib
+import signal
+import sys
+import threading
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+NAMES = {signal.SIGINT: 'Ctrl-C', signal.SIGTERM: 'SIGTERM'}
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; `signum` says which."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):
+    # Ignore further signals while this one unwinds the stack: a second Ctrl-C must not cut
+    # short the clean-up of a half-written file. handle_signals() restores the handlers.
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def handle_signals():
+    """Within the block SIGINT and SIGTERM raise Interrupted (main thread only; a signal the
+    parent set to be ignored, as for `nohup` or a background job, stays ignored)."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            if signal.getsignal(sig) not in (signal.SIG_IGN, None):
+                previous[sig] = signal.signal(sig, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def exit_status(error):
+    """128 + the signal number: 130 for Ctrl-C (a plain KeyboardInterrupt), 143 for SIGTERM."""
+    return 128 + getattr(error, 'signum', signal.SIGINT)
+
+
+def report(prog, error, stream=None):
+    """Write `<prog>: interrupted` (naming SIGTERM when it was one) and return the exit status."""
+    signum = getattr(error, 'signum', signal.SIGINT)
+    suffix = '' if signum == signal.SIGINT else ' (%s)' % NAMES.get(signum, 'signal %d' % signum)
+    (stream or sys.stderr).write('%s: interrupted%s\n' % (prog, suffix))
+    return exit_status(error)
