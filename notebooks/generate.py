@@ -47,8 +47,11 @@ TOPICS = [
      'Fashion-MNIST has 60000 training and 10000 test images of clothing, 28x28 grey pixels in '
      '10 classes; sections 3.6–3.10 and 3.13 train on it.',
      [('3.5', 'scratch', 'data',
-       'Read the data set, check its sizes and value ranges, time one pass of the batch reader '
-       'and show the first images with their labels.')]),
+       'From scratch: our IDX reader and `FashionMNISTIter`; the data set\'s sizes and value '
+       'ranges, one timed pass over the training images, and the first images with their labels.'),
+      ('3.5', 'gluon', 'gluon_data',
+       'With Gluon, as in the book: a `FashionMNIST` data set with `transform_first(ToTensor())` '
+       'and a `DataLoader`; from the same seed both pipelines give identical batches.')]),
     ('sec3_08_activations', '3.8 Multilayer perceptron: activation functions',
      'A hidden layer only helps if a nonlinearity follows it; the book plots ReLU, sigmoid and '
      'tanh and their gradients (computed with autograd).',
