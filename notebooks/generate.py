@@ -56,8 +56,11 @@ TOPICS = [
      'A hidden layer only helps if a nonlinearity follows it; the book plots ReLU, sigmoid and '
      'tanh and their gradients (computed with autograd).',
      [('3.8', 'scratch', 'activations',
-       'Our activation functions and their derivatives, checked against MXNet\'s own and '
-       'against autograd, and plotted as in the book.')]),
+       'From scratch: our activation functions and hand-written derivatives (and the exercise\'s '
+       'leaky ReLU, ELU and softplus), plotted, with their largest difference from MXNet\'s.'),
+      ('3.8', 'gluon', 'gluon_activations',
+       'With Gluon, as in the book: `nd.relu`, `nd.sigmoid`, `nd.tanh` and their gradients from '
+       'autograd, with their largest difference from the hand-written ones.')]),
     ('sec3_09_mlp', '3.9–3.10 Multilayer perceptron',
      'One hidden layer of 256 ReLU units between the flattened image and the 10 outputs: '
      'H = relu(X W1 + b1), O = H W2 + b2, trained with cross-entropy.',

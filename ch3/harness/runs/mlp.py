@@ -14,7 +14,7 @@ from ch3.data.fashion_mnist import load_fashion_mnist_arrays
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.runs import Section
-from ch3.harness.runs.activations import get_activation
+from ch3.book.activations import get_activation
 from ch3.book.training import train_ch3
 from ch3.checks import check_int, check_training_args
 
