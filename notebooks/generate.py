@@ -98,8 +98,13 @@ TOPICS = [
      'Backpropagation applies the chain rule backwards through the computational graph, reusing '
      'the intermediate values stored by the forward pass.',
      [('3.14', 'scratch', 'backprop',
-       'The gradients of a small regularized one-hidden-layer network worked out by hand, '
-       'compared with autograd.')]),
+       'From scratch: the gradients of a regularized one-hidden-layer network worked out by '
+       'hand (and, as the exercise asks, with biases), checked against autograd and finite '
+       'differences; the memory the forward pass keeps; the computational graph.'),
+      ('3.14', 'gluon', 'gluon_backprop',
+       'With Gluon: the same weights in `nn.Dense` layers, the loss from '
+       '`SoftmaxCrossEntropyLoss` and its gradients from autograd, against the hand-written '
+       'ones.')]),
     ('sec3_15_initialization', '3.15 Numerical stability and model initialization',
      'Deep products of matrices can make gradients vanish or explode; random initialization '
      'breaks symmetry, and Xavier initialization keeps the variance of activations steady.',
