@@ -111,3 +111,13 @@ def test_no_data_layer_import_of_the_harness():
     with open(fm.__file__) as handle:
         assert 'ch3.harness' not in handle.read()
     assert os.path.basename(book.__file__) == 'fashion_mnist.py'
+
+
+def test_the_book_helpers_are_offered_at_top_level():
+    import ch3 as d2l
+    from ch3.book import plotting
+    assert d2l.load_data_fashion_mnist is book.load_data_fashion_mnist
+    assert d2l.get_fashion_mnist_labels is book.get_fashion_mnist_labels
+    assert d2l.show_fashion_mnist is book.show_fashion_mnist
+    assert (d2l.plt, d2l.semilogy, d2l.set_figsize, d2l.use_svg_display) == \
+        (plotting.plt, plotting.semilogy, plotting.set_figsize, plotting.use_svg_display)
