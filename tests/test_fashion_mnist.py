@@ -121,3 +121,48 @@ def test_the_book_helpers_are_offered_at_top_level():
     assert d2l.show_fashion_mnist is book.show_fashion_mnist
     assert (d2l.plt, d2l.semilogy, d2l.set_figsize, d2l.use_svg_display) == \
         (plotting.plt, plotting.semilogy, plotting.set_figsize, plotting.use_svg_display)
+
+
+@pytest.fixture
+def gluon_root(tmp_path, monkeypatch):
+    """Debian's files linked into a folder that gluon's own FashionMNIST accepts: its sha1 check
+    (of its own .gz bytes, which Debian's differ from) patched for this test only; downloads
+    pointed at a closed port. The book function itself needs none of this."""
+    import mxnet.gluon.data.vision.datasets as gdatasets
+    import mxnet.gluon.utils as gutils
+    for name in fm.ALL_FILES:
+        os.symlink(os.path.join(DEBIAN, name + '.gz'), tmp_path / (name + '.gz'))
+    for module in (gutils, gdatasets):
+        monkeypatch.setattr(module, 'check_sha1', lambda filename, sha1_hash: True)
+    monkeypatch.setenv('MXNET_GLUON_REPO', 'http://127.0.0.1:9/')
+    return str(tmp_path)
+
+
+def test_samples_and_test_batches_equal_gluons_and_d2lzhs(gluon_root):
+    from mxnet.gluon.data.vision import FashionMNIST as GluonFashionMNIST
+    theirs, ours = GluonFashionMNIST(root=gluon_root, train=False), book.FashionMNIST(DEBIAN,
+                                                                                       train=False)
+    assert len(theirs) == len(ours) == 10000
+    for index in (0, 1, 4321, 9999):
+        (x1, y1), (x2, y2) = theirs[index], ours[index]
+        assert x1.shape == x2.shape and x1.dtype == x2.dtype and type(y1) is type(y2)
+        np.testing.assert_array_equal(x1.asnumpy(), x2.asnumpy())
+        assert y1 == y2
+    _, d2l_test = d2lzh.load_data_fashion_mnist(500, root=gluon_root)   # test split: no shuffle
+    _, our_test = book.load_data_fashion_mnist(500, root=DEBIAN)
+    for (X1, y1), (X2, y2), _ in zip(d2l_test, our_test, range(2)):
+        assert X1.dtype == X2.dtype and y1.dtype == y2.dtype
+        np.testing.assert_array_equal(X1.asnumpy(), X2.asnumpy())
+        np.testing.assert_array_equal(y1.asnumpy(), y2.asnumpy())
+
+
+def test_show_fashion_mnist_draws_the_images_d2lzh_draws(monkeypatch):
+    monkeypatch.setattr(d2lzh.utils, 'use_svg_display', lambda: None)  # IPython 9 lacks its call
+    X, y = book.FashionMNIST(DEBIAN, train=True)[0:3]
+    d2lzh.show_fashion_mnist(X, d2lzh.get_fashion_mnist_labels(y))
+    theirs = [ax for ax in d2lzh.plt.gcf().axes if ax.images]
+    ours = [ax for ax in book.show_fashion_mnist(X, y).axes if ax.images]
+    for a, b in zip(theirs, ours):
+        np.testing.assert_array_equal(a.images[0].get_array(), b.images[0].get_array())
+        assert a.get_title() == b.get_title()
+    d2lzh.plt.close('all')
