@@ -8,8 +8,8 @@ import pytest
 from mxnet import autograd, nd
 
 import ch3
-from ch3.book.activations import (ACTIVATIONS, OTHER_ACTIVATIONS, autograd_grad, get_activation,
-                                  grid, relu, relu_grad, sigmoid, tanh)
+from ch3.book.activations import (ACTIVATIONS, OTHER_ACTIVATIONS, activation_pair, autograd_grad,
+                                  get_activation, grid, relu, relu_grad, sigmoid, tanh)
 
 NAMES = sorted(ACTIVATIONS)
 ALL = {**ACTIVATIONS, **OTHER_ACTIVATIONS}
@@ -88,9 +88,14 @@ def test_autograd_grad_leaves_its_input_alone():
 
 def test_get_activation_names_the_choices():
     assert get_activation('tanh') is tanh
-    assert get_activation('elu') is OTHER_ACTIVATIONS['elu'][0]
-    with pytest.raises(ValueError, match="activation must be 'relu' or .* got 'swish'"):
-        get_activation('swish')
+    with pytest.raises(ValueError,
+                       match="activation must be one of relu, sigmoid, tanh, got 'elu'"):
+        get_activation('elu')            # 3.9 and 3.13 offer the book's three only
+    assert activation_pair('elu') == OTHER_ACTIVATIONS['elu'][:2]
+    assert activation_pair('relu') == (relu, relu_grad)
+    with pytest.raises(ValueError, match="one of elu, leaky_relu, relu, sigmoid, softplus, "
+                                         "tanh, got 'swish'"):
+        activation_pair('swish')
 
 
 def test_exercise_activations_at_zero_and_their_slopes():

@@ -15,7 +15,6 @@ import numpy as np
 from mxnet import autograd, nd
 
 from ch3.book.plotting import new_figure
-from ch3.checks import check_choice
 
 # exp(-x) overflows float32 below x = -88.7; autograd would then form inf / inf = NaN. Below -80
 # sigmoid is < 2e-35 and its float32 autograd gradient has already underflowed to 0, so clipping
@@ -131,15 +130,20 @@ OTHER_ACTIVATIONS = {
 
 
 def get_activation(name):
-    """3.8: the from-scratch function called `name` (relu, sigmoid, tanh or an exercise's)."""
-    check_choice('activation', name, tuple(ACTIVATIONS) + tuple(OTHER_ACTIVATIONS))
-    return {**ACTIVATIONS, **OTHER_ACTIVATIONS}[name][0]
+    """3.8: the from-scratch function called `name` ('relu', 'sigmoid' or 'tanh')."""
+    if name not in ACTIVATIONS:
+        raise ValueError('activation must be one of %s, got %r'
+                         % (', '.join(sorted(ACTIVATIONS)), name))
+    return ACTIVATIONS[name][0]
 
 
-def get_activation_grad(name):
-    """3.8: the hand-written derivative of the activation called `name`."""
-    check_choice('activation', name, tuple(ACTIVATIONS) + tuple(OTHER_ACTIVATIONS))
-    return {**ACTIVATIONS, **OTHER_ACTIVATIONS}[name][1]
+def activation_pair(name):
+    """3.8: (phi, phi') from scratch for the book's three or the exercise's activations."""
+    table = {**ACTIVATIONS, **OTHER_ACTIVATIONS}
+    if name not in table:
+        raise ValueError('activation must be one of %s, got %r'
+                         % (', '.join(sorted(table)), name))
+    return table[name][:2]
 
 
 def grid(low=GRID[0], high=GRID[1], step=GRID[2], ctx=None):

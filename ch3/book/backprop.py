@@ -25,7 +25,7 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.book.activations import get_activation, get_activation_grad
+from ch3.book.activations import activation_pair
 from ch3.book.plotting import new_figure
 from ch3.checks import check_int
 from ch3.context import as_ctx_list
@@ -62,7 +62,7 @@ def _affine(X, W, b):
 def forward(X, y, W1, W2, lambd=0.0, activation='relu', b1=None, b2=None):
     """3.14: J for X (n, d), y (n,), W1 (d, h), W2 (h, q) (biases b1 (h,), b2 (q,) optional);
     returns (J (1,), cache) with what backward needs: z (n, h), h (n, h), o (n, q)."""
-    phi = get_activation(activation)
+    phi = activation_pair(activation)[0]
     z = _affine(X, W1, b1)
     h = phi(z)
     o = _affine(h, W2, b2)
@@ -73,7 +73,7 @@ def forward(X, y, W1, W2, lambd=0.0, activation='relu', b1=None, b2=None):
 def backward(X, y, W1, W2, cache, lambd=0.0, activation='relu', with_biases=False):
     """3.14: the gradients of J by the formulas above -> {'o', 'W2', 'h', 'z', 'W1'} (and 'b2',
     'b1' with_biases), each shaped like its variable."""
-    phi_grad = get_activation_grad(activation)
+    phi_grad = activation_pair(activation)[1]
     z, h, o = cache['z'], cache['h'], cache['o']
     n, q = o.shape
     dJ_do = (nd.softmax(o, axis=1) - nd.one_hot(y, q, dtype=o.dtype)) / n
@@ -108,7 +108,7 @@ def finite_difference(fn, param, entries, eps=1e-6):
 def autograd_gradients(X, y, W1, W2, lambd=0.0, activation='relu', b1=None, b2=None):
     """3.14: the gradients of backward from MXNet's autograd: of the parameters, and of z, h and
     o as leaves of three extra recordings (autograd reports gradients of leaves only)."""
-    phi = get_activation(activation)
+    phi = activation_pair(activation)[0]
     params = {'W1': W1, 'W2': W2, 'b1': b1, 'b2': b2}
     leaves = {name: p.copy() for name, p in params.items() if p is not None}
     for leaf in leaves.values():
@@ -137,7 +137,7 @@ def gluon_net(W1, W2, activation='relu'):
     W2 (h, q) (a Dense weight is (units, in_units), so they are stored transposed)."""
     net = nn.Sequential()
     net.add(nn.Dense(W1.shape[1], use_bias=False, in_units=W1.shape[0], dtype=W1.dtype),
-            nn.Lambda(get_activation(activation)),
+            nn.Lambda(activation_pair(activation)[0]),
             nn.Dense(W2.shape[1], use_bias=False, in_units=W2.shape[0], dtype=W2.dtype))
     net.initialize(ctx=W1.context)
     net[0].weight.set_data(W1.T)
@@ -161,7 +161,7 @@ def gluon_gradients(net, X, y, lambd=0.0):
 def forward_deep(X, y, weights, lambd=0.0, activation='relu'):
     """3.14: J of an MLP without biases, weights [W_1 (d, h_1), ..., W_out (h_D, q)]; returns
     (J (1,), cache {'z': [Z_1..Z_D], 'h': [H_1..H_D], 'o': O})."""
-    phi = get_activation(activation)
+    phi = activation_pair(activation)[0]
     zs, hs, H = [], [], X
     for W in weights[:-1]:
         zs.append(nd.dot(H, W))
@@ -174,7 +174,7 @@ def forward_deep(X, y, weights, lambd=0.0, activation='relu'):
 
 def backward_deep(X, y, weights, cache, lambd=0.0, activation='relu'):
     """3.14: dJ/dW_l for every weight of forward_deep, by the same chain rule layer by layer."""
-    phi_grad = get_activation_grad(activation)
+    phi_grad = activation_pair(activation)[1]
     O = cache['o']
     n, q = O.shape
     inputs = [X] + cache['h']                # the input of each layer

@@ -2,7 +2,7 @@
 book's grid from scratch (hand-written) or with Gluon (MXNet's functions + autograd), how closely
 the two agree, and the exercise's other activations."""
 from ch3.book import activations as book
-from ch3.book.activations import get_activation  # noqa: F401  (3.9, 3.13 import it from here)
+from ch3.book.activations import get_activation  # noqa: F401  (for importers not yet moved)
 from ch3.book.plotting import finish
 from ch3.harness.runs import Section
 

@@ -5,7 +5,7 @@ import numpy as np
 from mxnet import nd
 
 from ch3.book import backprop as book
-from ch3.book.activations import get_activation
+from ch3.book.activations import activation_pair
 from ch3.book.plotting import finish
 from ch3.checks import check_int, check_positive_float
 from ch3.harness.runs import Section
@@ -18,7 +18,7 @@ def _check(batch_size, num_inputs, num_hiddens, num_outputs, fd_entries, lambd, 
         check_int(name, value, minimum=1)
     if lambd != 0:
         check_positive_float('lambd', lambd)
-    get_activation(activation)
+    activation_pair(activation)
 
 
 def problem(batch_size, num_inputs, num_hiddens, num_outputs, device, biases=False):
