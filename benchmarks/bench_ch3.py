@@ -58,6 +58,7 @@ from mxnet import gluon, init, nd  # noqa: E402
 from mxnet.gluon import data as gdata, loss as gloss, nn  # noqa: E402
 
 from ch3.data import fashion_mnist as fm  # noqa: E402
+from ch3.harness.runs.data import fashion_mnist_iters  # noqa: E402
 from ch3.book import softmax  # noqa: E402
 from ch3.harness.runs import mlp  # noqa: E402
 from ch3.book.training import train_ch3  # noqa: E402
@@ -178,8 +179,8 @@ class Loaders:
     def ours(self, fresh=False, **kwargs):
         if fresh:   # end-to-end runs read and decode the files, as d2lzh's loader does
             fm._decode_split.cache_clear()
-        return fm.load_data_fashion_mnist(BATCH_SIZE, root=self.root, subset=self.subset,
-                                          download=False, **kwargs)
+        return fashion_mnist_iters(BATCH_SIZE, [None], subset=self.subset, root=self.root,
+                                   **kwargs)
 
     def d2lzh(self, fresh=False):
         import d2lzh

@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ch3.data import fashion_mnist as fm  # noqa: E402  (ch3 before mxnet: see ch3.harness.perf)
+from ch3.book.fashion_mnist import load_data_fashion_mnist  # noqa: E402
 from ch3.utils import atomic_write  # noqa: E402
 
 import mxnet as mx  # noqa: E402
@@ -122,12 +123,12 @@ def main(argv=None):
     fm.load_fashion_mnist_arrays(root, train=True, download=False)
     setup['ours_decode_s'] = time.perf_counter() - start
     start = time.perf_counter()
-    fm.load_data_fashion_mnist(256, root=root, download=False)
+    load_data_fashion_mnist(256, root=root, download=False)
     setup['ours_convert_s'] = time.perf_counter() - start
     print('  setup: decode train IDX %.2f s (once per process), to float32 arrays %.2f s'
           % (setup['ours_decode_s'], setup['ours_convert_s']))
     for batch_size in (256, 1):
-        rows.append(measure('ours fast', lambda b=batch_size: fm.load_data_fashion_mnist(
+        rows.append(measure('ours fast', lambda b=batch_size: load_data_fashion_mnist(
             b, root=root, download=False)[0], batch_size, 0, args.repeats))
 
     if not args.skip_d2lzh:

@@ -100,3 +100,29 @@ def as_distributions(*arrays):
             raise ValueError('each %s must sum to 1 along its last axis, got sums %s'
                              % (name, np.round(sums, 6).ravel()[:5].tolist()))
     return values
+
+
+def check_resize(resize):
+    """3.5: None, an int >= 1 or a (width, height) pair of them, else ValueError naming it."""
+    if resize is None:
+        return None
+    if isinstance(resize, (tuple, list)):
+        if len(resize) != 2:
+            raise ValueError('resize must be an int or a (width, height) pair, got %r' % (resize,))
+        return tuple(check_int('resize', value, minimum=1) for value in resize)
+    return check_int('resize', resize, minimum=1)
+
+
+def check_last_batch(last_batch):
+    """3.5: 'keep' (the book's: the last, smaller batch is used) or 'discard', else ValueError."""
+    if last_batch not in ('keep', 'discard'):
+        raise ValueError("last_batch must be 'keep' or 'discard', got %r" % (last_batch,))
+    return last_batch
+
+
+def check_choice(name, value, choices):
+    """Return value if it is one of choices, else ValueError listing them."""
+    if value not in choices:
+        raise ValueError('%s must be %s, got %r'
+                         % (name, ' or '.join(repr(c) for c in choices), value))
+    return value

@@ -47,14 +47,20 @@ TOPICS = [
      'Fashion-MNIST has 60000 training and 10000 test images of clothing, 28x28 grey pixels in '
      '10 classes; sections 3.6–3.10 and 3.13 train on it.',
      [('3.5', 'scratch', 'data',
-       'Read the data set, check its sizes and value ranges, time one pass of the batch reader '
-       'and show the first images with their labels.')]),
+       'From scratch: our IDX reader and `FashionMNISTIter`; the data set\'s sizes and value '
+       'ranges, one timed pass over the training images, and the first images with their labels.'),
+      ('3.5', 'gluon', 'gluon_data',
+       'With Gluon, as in the book: a `FashionMNIST` data set with `transform_first(ToTensor())` '
+       'and a `DataLoader`; from the same seed both pipelines give identical batches.')]),
     ('sec3_08_activations', '3.8 Multilayer perceptron: activation functions',
      'A hidden layer only helps if a nonlinearity follows it; the book plots ReLU, sigmoid and '
      'tanh and their gradients (computed with autograd).',
      [('3.8', 'scratch', 'activations',
-       'Our activation functions and their derivatives, checked against MXNet\'s own and '
-       'against autograd, and plotted as in the book.')]),
+       'From scratch: our activation functions and hand-written derivatives (and the exercise\'s '
+       'leaky ReLU, ELU and softplus), plotted, with their largest difference from MXNet\'s.'),
+      ('3.8', 'gluon', 'gluon_activations',
+       'With Gluon, as in the book: `nd.relu`, `nd.sigmoid`, `nd.tanh` and their gradients from '
+       'autograd, with their largest difference from the hand-written ones.')]),
     ('sec3_09_mlp', '3.9–3.10 Multilayer perceptron',
      'One hidden layer of 256 ReLU units between the flattened image and the 10 outputs: '
      'H = relu(X W1 + b1), O = H W2 + b2, trained with cross-entropy.',
@@ -92,8 +98,13 @@ TOPICS = [
      'Backpropagation applies the chain rule backwards through the computational graph, reusing '
      'the intermediate values stored by the forward pass.',
      [('3.14', 'scratch', 'backprop',
-       'The gradients of a small regularized one-hidden-layer network worked out by hand, '
-       'compared with autograd.')]),
+       'From scratch: the gradients of a regularized one-hidden-layer network worked out by '
+       'hand (and, as the exercise asks, with biases), checked against autograd and finite '
+       'differences; the memory the forward pass keeps; the computational graph.'),
+      ('3.14', 'gluon', 'gluon_backprop',
+       'With Gluon: the same weights in `nn.Dense` layers, the loss from '
+       '`SoftmaxCrossEntropyLoss` and its gradients from autograd, against the hand-written '
+       'ones.')]),
     ('sec3_15_initialization', '3.15 Numerical stability and model initialization',
      'Deep products of matrices can make gradients vanish or explode; random initialization '
      'breaks symmetry, and Xavier initialization keeps the variance of activations steady.',

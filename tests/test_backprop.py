@@ -1,3 +1,5 @@
+"""3.14 (ch3.book.backprop): the hand-written backward pass against autograd, Gluon layers,
+finite differences and numpy, with 3.9's weight layout and 3.8's activations."""
 import os
 
 import numpy as np
@@ -5,7 +7,8 @@ import pytest
 from mxnet import autograd, nd
 
 import ch3
-from ch3.harness.runs import backprop as bp
+from ch3.book import activations
+from ch3.book import backprop as bp
 
 
 def _batch(n, d, q, dtype, seed=0):
@@ -37,7 +40,8 @@ def test_the_loss_is_the_mean_softmax_cross_entropy_plus_the_penalty():
     X, y = _batch(8, 4, 3, 'float64')
     W1, W2 = bp.init_weights([4, 6, 3], scale=0.5, dtype='float64')
     J, cache = bp.forward(X, y, W1, W2, lambd=0.2, activation='tanh')
-    O = np.tanh(X.asnumpy() @ W1.asnumpy().T) @ W2.asnumpy().T
+    assert W1.shape == (4, 6) and W2.shape == (6, 3)          # 3.9's layout: (d, h), (h, q)
+    O = np.tanh(X.asnumpy() @ W1.asnumpy()) @ W2.asnumpy()
     logp = O - np.log(np.exp(O).sum(axis=1, keepdims=True))
     L = -logp[np.arange(8), y.asnumpy().astype(int)].mean()
     s = 0.1 * ((W1.asnumpy() ** 2).sum() + (W2.asnumpy() ** 2).sum())
@@ -109,15 +113,85 @@ def test_section_reports_checks_and_memory(tmp_path):
     final = result['final']
     assert final['autograd_max_rel_diff'] < 1e-5
     assert final['finite_difference_max_rel_error'] < 1e-5
+    assert final['bias_autograd_max_rel_diff'] < 1e-5
+    assert final['bias_finite_difference_max_rel_error'] < 1e-5
     assert final['intermediate_arrays'] == 3 and final['intermediate_names'] == ['h', 'o', 'z']
     assert final['intermediate_bytes'] == 4 * 32 * (256 + 256 + 10)
-    assert result['figures'] == [os.path.join(str(tmp_path), 'backprop_memory.png')]
-    assert os.path.getsize(result['figures'][0]) > 1000
+    assert result['figures'] == [os.path.join(str(tmp_path), name)
+                                 for name in ('backprop_memory.png', 'backprop_graph.png')]
+    assert all(os.path.getsize(path) > 1000 for path in result['figures'])
+
+
+def test_gluon_version_agrees_with_the_hand_written_pass(tmp_path):
+    result = ch3.run_section('3.14', impl='gluon', quick=True, out=str(tmp_path), verbose=False)
+    final = result['final']
+    assert final['J_abs_diff'] < 1e-6 and final['hand_max_rel_diff'] < 1e-5
+    assert set(final['hand_rel_diff']) == {'W1', 'W2'}
+    ch3.set_seed(0)
+    scratch = ch3.run_section('3.14', impl='scratch', quick=True, verbose=False)['final']
+    assert scratch['J'] == pytest.approx(final['J'], rel=1e-6)   # same seed, same batch
+
+
+@pytest.mark.parametrize('activation', ['relu', 'sigmoid', 'tanh'])
+def test_gluon_layers_hold_the_same_weights_and_give_the_same_gradients(activation):
+    X, y = _batch(16, 10, 4, 'float64', seed=3)
+    W1, W2 = bp.init_weights([10, 8, 4], scale=0.5, dtype='float64')
+    net = bp.gluon_net(W1, W2, activation)
+    J, grads = bp.gluon_gradients(net, X, y, 0.1)
+    J_hand, cache = bp.forward(X, y, W1, W2, 0.1, activation)
+    hand = bp.backward(X, y, W1, W2, cache, 0.1, activation)
+    assert J.asscalar() == pytest.approx(J_hand.asscalar(), rel=1e-12)
+    for name in ('W1', 'W2'):
+        _close(grads[name], hand[name], 1e-10)
+
+
+def test_bias_gradients_sum_the_rows_and_match_autograd_and_finite_differences():
+    X, y = _batch(12, 5, 3, 'float64', seed=4)
+    W1, W2 = bp.init_weights([5, 4, 3], scale=0.5, dtype='float64')
+    b1 = nd.array([0.1, -0.2, 0.3, 0.0], dtype='float64')
+    b2 = nd.array([0.5, -0.5, 0.2], dtype='float64')
+    _, cache = bp.forward(X, y, W1, W2, 0.1, 'tanh', b1, b2)
+    hand = bp.backward(X, y, W1, W2, cache, 0.1, 'tanh', with_biases=True)
+    auto = bp.autograd_gradients(X, y, W1, W2, 0.1, 'tanh', b1, b2)
+    for name in ('b1', 'b2', 'W1', 'W2', 'z', 'h', 'o'):
+        _close(hand[name], auto[name], 1e-10)
+    np.testing.assert_allclose(hand['b2'].asnumpy(), hand['o'].asnumpy().sum(axis=0))
+    for name, b in (('b1', b1), ('b2', b2)):
+        numeric = bp.finite_difference(
+            lambda: bp.forward(X, y, W1, W2, 0.1, 'tanh', b1, b2)[0], b, range(b.size))
+        np.testing.assert_allclose(numeric, hand[name].asnumpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_the_activations_are_38s():
+    X, y = _batch(6, 4, 3, 'float32')
+    W1, W2 = bp.init_weights([4, 5, 3], scale=0.5)
+    for name in ('relu', 'sigmoid', 'tanh'):
+        _, cache = bp.forward(X, y, W1, W2, activation=name)
+        expected = activations.get_activation(name)(nd.dot(X, W1))
+        np.testing.assert_array_equal(cache['h'].asnumpy(), expected.asnumpy())
+    X64, W64 = X.astype('float64'), [W.astype('float64') for W in (W1, W2)]
+    for name in ('elu', 'softplus', 'leaky_relu'):   # 3.8's exercise activations work too
+        _, cache = bp.forward(X64, y, *W64, 0.1, name)
+        hand = bp.backward(X64, y, *W64, cache, 0.1, name)
+        auto = bp.autograd_gradients(X64, y, *W64, 0.1, name)
+        for key in ('W1', 'W2', 'z'):
+            _close(hand[key], auto[key], 1e-10)
+
+
+def test_graph_figure_draws_every_node_and_edge():
+    fig = bp.graph_figure()
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {'x', 'W1', 'z', 'h', 'W2', 'o', 'y', 'L', 's', 'J', 'l2', 'phi', '+'} <= texts
+    assert len(fig.axes[0].patches) == len(bp.GRAPH_NODES)
+    arrows = [c for c in fig.axes[0].texts if getattr(c, 'arrow_patch', None) is not None]
+    assert len(arrows) == len(bp.GRAPH_EDGES)
 
 
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match='activation'):
         ch3.run_section('3.14', activation='gelu', quick=True)
+    with pytest.raises(ValueError, match='activation'):
+        ch3.run_section('3.14', impl='gluon', activation='gelu', quick=True)
     with pytest.raises(ValueError, match='layer_sizes'):
         bp.init_weights([5])
     with pytest.raises(ValueError, match='batch_size'):

@@ -12,7 +12,8 @@ from mxnet.gluon import loss as gloss, nn
 import ch3
 from ch3.harness import cli
 from ch3.harness import distributed as dist
-from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
+from ch3.data.fashion_mnist import load_fashion_mnist_arrays
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.book import softmax as sm
 from ch3.book.training import train_ch3
 
@@ -79,7 +80,7 @@ def test_two_contexts_hold_identical_parameters_after_every_step(kvstore):
 
 
 def test_softmax_on_real_data_two_contexts_match_one_step_by_step():
-    train_iter, test_iter = load_data_fashion_mnist(256, subset=1000)
+    train_iter, test_iter = fashion_mnist_iters(256, [mx.cpu()], subset=1000)
     runs = []
     for contexts in ([mx.cpu(0)], TWO_CPUS):
         mx.random.seed(0)
@@ -197,7 +198,7 @@ def test_fashion_mnist_training_shards_partition_the_subset_and_the_test_split_i
     images, labels = load_fashion_mnist_arrays(train=True)
     seen = []
     for index in range(3):
-        train_iter, test_iter = load_data_fashion_mnist(100, subset=302, shard=(3, index))
+        train_iter, test_iter = fashion_mnist_iters(100, [mx.cpu()], 302, (3, index))
         assert train_iter.num_examples == 100 and test_iter.num_examples == 302
         np.testing.assert_array_equal(train_iter.labels.asnumpy(),
                                       labels[100 * index: 100 * (index + 1)])
@@ -206,9 +207,9 @@ def test_fashion_mnist_training_shards_partition_the_subset_and_the_test_split_i
         seen.append(train_iter.labels.asnumpy())
     assert np.concatenate(seen).shape == (300,)   # 302 // 3 each; the last 2 are not used
     with pytest.raises(ValueError, match=r'shard must be a \(num_parts, index\) pair'):
-        load_data_fashion_mnist(100, subset=10, shard=3)
+        fashion_mnist_iters(100, [mx.cpu()], 10, 3)
     with pytest.raises(ValueError, match='11 workers but only 10 training examples'):
-        load_data_fashion_mnist(100, subset=10, shard=(11, 0))
+        fashion_mnist_iters(100, [mx.cpu()], 10, (11, 0))
 
 
 # --- digests and trainers ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Tests for ch3.data.fashion_mnist (sections 3.5-3.10, 3.13).
+"""Tests for ch3.data.fashion_mnist (sections 3.5-3.10, 3.13), read through the book's
+load_data_fashion_mnist and the runs' fashion_mnist_iters (subsets).
 
 Real data only from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist); tiny IDX
 files made in tmp_path for the error cases. No test downloads: download attempts go to an injected
@@ -15,7 +16,9 @@ import pytest
 from matplotlib.figure import Figure
 from mxnet import nd
 
+from ch3.book import fashion_mnist as book
 from ch3.data import fashion_mnist as fm
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.data.download import DataFormatError
 
 DEBIAN = fm.DEBIAN_DIR
@@ -100,9 +103,9 @@ def test_arrays_are_decoded_once_per_process():
 
 @needs_real_data
 def test_load_data_batches_shapes_dtypes_and_len():
-    train_iter, test_iter = fm.load_data_fashion_mnist(256, root=DEBIAN)
-    assert len(train_iter) == 234 and len(test_iter) == 40   # training drops its last 96
-    assert sum(1 for _ in train_iter) == 234
+    train_iter, test_iter = book.load_data_fashion_mnist(256, root=DEBIAN)
+    assert len(train_iter) == 235 and len(test_iter) == 40   # the book keeps the last 96
+    assert sum(1 for _ in train_iter) == 235
     X, y = next(iter(train_iter))
     assert X.shape == (256, 1, 28, 28) and X.dtype == np.float32
     assert y.shape == (256,) and y.dtype == np.int32
@@ -115,8 +118,8 @@ def test_load_data_batches_shapes_dtypes_and_len():
 @pytest.mark.parametrize('last_batch', ['keep', 'discard'])
 def test_fast_and_gluon_pipelines_give_identical_batches(last_batch):
     kwargs = dict(root=DEBIAN, subset=1000, last_batch=last_batch)
-    fast = fm.load_data_fashion_mnist(128, pipeline='fast', **kwargs)
-    gluon = fm.load_data_fashion_mnist(128, pipeline='gluon', **kwargs)
+    fast = fashion_mnist_iters(128, [None], pipeline='fast', **kwargs)
+    gluon = fashion_mnist_iters(128, [None], pipeline='gluon', **kwargs)
     for fast_iter, gluon_iter in zip(fast, gluon):
         for _ in range(2):                  # two passes: each reshuffles in the same way
             np.random.seed(7)
@@ -134,9 +137,9 @@ def test_fast_and_gluon_pipelines_give_identical_batches(last_batch):
 @needs_real_data
 @pytest.mark.parametrize('resize', [14, (20, 32)])
 def test_pipelines_identical_with_resize(resize):
-    fast, _ = fm.load_data_fashion_mnist(50, resize=resize, root=DEBIAN, subset=100)
-    gluon, _ = fm.load_data_fashion_mnist(50, resize=resize, root=DEBIAN, subset=100,
-                                          pipeline='gluon')
+    fast, _ = fashion_mnist_iters(50, [None], resize=resize, root=DEBIAN, subset=100)
+    gluon, _ = fashion_mnist_iters(50, [None], resize=resize, root=DEBIAN, subset=100,
+                                   pipeline='gluon')
     np.random.seed(1)
     got = [X.asnumpy() for X, _ in fast]
     np.random.seed(1)
@@ -149,7 +152,7 @@ def test_pipelines_identical_with_resize(resize):
 
 @needs_real_data
 def test_subset_takes_first_examples_of_each_split():
-    train_iter, test_iter = fm.load_data_fashion_mnist(10, root=DEBIAN, subset=30)
+    train_iter, test_iter = fashion_mnist_iters(10, [None], root=DEBIAN, subset=30)
     assert train_iter.num_examples == 30 and test_iter.num_examples == 30
     images, labels = fm.load_fashion_mnist_arrays(DEBIAN, train=False, download=False)
     X = nd.concat(*[X for X, _ in test_iter], dim=0).asnumpy()
@@ -158,14 +161,14 @@ def test_subset_takes_first_examples_of_each_split():
 
 @needs_real_data
 def test_get_labels_and_plot():
-    _, test_iter = fm.load_data_fashion_mnist(9, root=DEBIAN, subset=9)
+    _, test_iter = fashion_mnist_iters(9, [None], root=DEBIAN, subset=9)
     X, y = next(iter(test_iter))
-    names = fm.get_fashion_mnist_labels(y)
+    names = book.get_fashion_mnist_labels(y)
     assert names[:3] == ['ankle boot', 'pullover', 'trouser']   # test labels 9, 2, 1
-    fig = fm.show_fashion_mnist(X, names)
+    fig = book.show_fashion_mnist(X, names)
     assert isinstance(fig, Figure) and len(fig.axes) == 9
     assert fig.axes[0].get_title() == 'ankle boot'
-    assert isinstance(fm.show_fashion_mnist(X[:2], y[:2]), Figure)   # numeric labels converted
+    assert isinstance(book.show_fashion_mnist(X[:2], y[:2]), Figure)   # numeric labels converted
 
 
 # ------------------------------------------------------------------------------ iterator
@@ -224,15 +227,15 @@ def test_iter_and_loader_argument_errors(tmp_path):
     with pytest.raises(ValueError, match='uint8'):
         fm.FashionMNISTIter(np.zeros((2, 28, 28), np.float32), np.zeros(2), 1)
     with pytest.raises(ValueError, match='pipeline'):
-        fm.load_data_fashion_mnist(8, pipeline='turbo', root=tmp_path)
+        book.load_data_fashion_mnist(8, pipeline='turbo', root=tmp_path)
     with pytest.raises(ValueError, match='resize'):
-        fm.load_data_fashion_mnist(8, resize=0, root=tmp_path)
+        book.load_data_fashion_mnist(8, resize=0, root=tmp_path)
 
 
 def test_get_labels_rejects_out_of_range():
-    assert fm.get_fashion_mnist_labels([0, 9]) == ['t-shirt', 'ankle boot']
+    assert book.get_fashion_mnist_labels([0, 9]) == ['t-shirt', 'ankle boot']
     with pytest.raises(ValueError, match='0..9'):
-        fm.get_fashion_mnist_labels([10])
+        book.get_fashion_mnist_labels([10])
 
 
 # ------------------------------------------------------------------------------ finding files
@@ -256,7 +259,7 @@ def test_uncompressed_files_load_like_gzip(isolated):
         got_b = fm.load_fashion_mnist_arrays(b, train=train, download=False)
         np.testing.assert_array_equal(got_a[0], got_b[0])
         np.testing.assert_array_equal(got_a[1], got_b[1])
-    train_iter, test_iter = fm.load_data_fashion_mnist(5, root=b, download=False)
+    train_iter, test_iter = book.load_data_fashion_mnist(5, root=b, download=False)
     assert train_iter.num_examples == 12 and test_iter.num_examples == 7
 
 
@@ -277,14 +280,14 @@ def test_not_found_lists_every_folder_and_how_to_install(isolated):
 
 def test_root_that_does_not_exist(isolated):
     with pytest.raises(fm.DatasetNotFound, match='nowhere.*does not exist'):
-        fm.load_data_fashion_mnist(8, root=isolated / 'nowhere')
+        book.load_data_fashion_mnist(8, root=isolated / 'nowhere')
 
 
 def test_offline_download_fails_fast_with_clear_message(isolated, monkeypatch):
     monkeypatch.setenv('MXNET_GLUON_REPO', 'http://127.0.0.1:%d/' % closed_port())
     start = time.monotonic()
     with pytest.raises(fm.DatasetNotFound) as info:
-        fm.load_data_fashion_mnist(8)            # download=True by default
+        book.load_data_fashion_mnist(8)          # download=True by default
     assert time.monotonic() - start < 10
     message = str(info.value)
     assert 'Downloading them failed' in message and '127.0.0.1' in message
@@ -393,13 +396,17 @@ def test_label_out_of_range(tmp_path):
 
 @needs_real_data
 def test_keep_yields_the_last_partial_batch_and_discard_needs_one_full_batch():
-    train_iter, _ = fm.load_data_fashion_mnist(256, root=DEBIAN, last_batch='keep')
+    train_iter, _ = book.load_data_fashion_mnist(256, root=DEBIAN, last_batch='keep')
     sizes = [y.shape[0] for _, y in train_iter]
     assert len(sizes) == 235 and sizes[-1] == 60000 - 234 * 256
+    train_iter, _ = book.load_data_fashion_mnist(256, root=DEBIAN, last_batch='discard')
+    assert [y.shape[0] for _, y in train_iter] == [256] * 234
+    small, _ = fashion_mnist_iters(512, [None], root=DEBIAN, subset=300)
+    assert [y.shape[0] for _, y in small] == [300]           # keep: one partial batch
     with pytest.raises(ValueError, match='batch_size 512 is larger than the 300 examples'):
-        fm.load_data_fashion_mnist(512, root=DEBIAN, subset=300)
+        fashion_mnist_iters(512, [None], root=DEBIAN, subset=300, last_batch='discard')
     with pytest.raises(ValueError, match="last_batch must be 'keep' or 'discard'"):
-        fm.load_data_fashion_mnist(256, root=DEBIAN, last_batch='drop')
+        book.load_data_fashion_mnist(256, root=DEBIAN, last_batch='drop')
 
 
 def test_check_command_reports_found_and_missing(tmp_path, capsys):

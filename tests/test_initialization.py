@@ -7,13 +7,13 @@ import pytest
 from mxnet import gluon, init, nd
 
 import ch3
-from ch3.data.fashion_mnist import load_data_fashion_mnist
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.runs import initialization as ini
 
 
 @pytest.fixture(scope='module')
 def small_data():
-    return load_data_fashion_mnist(256, subset=2000)
+    return fashion_mnist_iters(256, [None], subset=2000)
 
 
 @pytest.mark.parametrize('x', [0.5, 1, 1.5, 2, 5, 12.5])

@@ -18,7 +18,8 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
 from ch3.harness import cli
-from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
+from ch3.data.fashion_mnist import load_fashion_mnist_arrays
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.launch import Job, LaunchError, _in_group
 from ch3.book import softmax as sm
 
@@ -60,7 +61,7 @@ SUBSET = 6000   # 3000 images per worker: 11 steps of 2 x 256, enough to be well
 def _batch_sizes(size, batch_size):
     """The batch sizes the data layer gives one epoch of a shard of `size` images."""
     np.random.seed(0)
-    train_iter, _ = load_data_fashion_mnist(batch_size, subset=size)
+    train_iter, _ = fashion_mnist_iters(batch_size, [None], subset=size)
     return [y.shape[0] for _, y in train_iter]
 
 

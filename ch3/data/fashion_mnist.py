@@ -1,4 +1,4 @@
-"""Fashion-MNIST for sections 3.5-3.10 and 3.13: find, read, iterate, label and plot.
+"""Fashion-MNIST for sections 3.5-3.10 and 3.13: find, read and iterate over the IDX files.
 
 The four IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
 `t10k-labels-idx1-ubyte`, each gzip-compressed or not) are read here directly, with their headers
@@ -9,12 +9,13 @@ downloaded from the addresses `gluon.data.vision.FashionMNIST` uses; the sha1 ch
 decompressed content, because the Debian package's .gz files hold the same data compressed
 differently (gluon's sha1s are of its own .gz bytes, so gluon would not accept Debian's files).
 
-Two pipelines give the book's batches `(X float32 (n, 1, 28, 28) in [0, 1], y int32 (n,))`:
-* 'gluon': the book's `ArrayDataset` + `DataLoader` + `transforms.ToTensor` (and `Resize`);
-* 'fast' (default): `FashionMNISTIter` converts the whole split to float32 once with the same
-  transforms, then each epoch shuffles indices with numpy's global RNG (exactly as gluon's
-  RandomSampler does: `np.random.shuffle(np.arange(n))`) and gathers each batch with one `take`.
-  With the same numpy seed both pipelines therefore give identical batches in the same order.
+`FashionMNISTIter` gives the book's batches `(X float32 (b, 1, 28, 28) in [0, 1], y int32 (b,))`
+from decoded arrays: it converts the whole split to float32 once with the book's transforms
+(ToTensor, and Resize), then each pass shuffles indices with numpy's global RNG (exactly as gluon's
+RandomSampler does: `np.random.shuffle(np.arange(n))`) and gathers each batch with one `take`, so
+with the same numpy seed it gives the batches of the book's DataLoader in the same order. The
+book's functions (load_data_fashion_mnist, get_fashion_mnist_labels, show_fashion_mnist) are in
+ch3.book.fashion_mnist.
 """
 import functools
 import gzip
@@ -30,13 +31,11 @@ from mxnet.gluon import data as gdata
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
                                first_complete_folder, is_gzip, mxnet_home)
-from ch3.harness.distributed import shard_bounds
-from ch3.checks import check_int
+from ch3.checks import check_int, check_last_batch, check_resize
 
 __all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
            'find_fashion_mnist', 'default_search_path', 'download_fashion_mnist', 'read_idx',
-           'load_fashion_mnist_arrays', 'FashionMNISTIter', 'load_data_fashion_mnist',
-           'get_fashion_mnist_labels', 'show_fashion_mnist']
+           'load_fashion_mnist_arrays', 'transformer', 'FashionMNISTIter']
 
 TEXT_LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
                'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
@@ -251,23 +250,12 @@ def load_fashion_mnist_arrays(root=None, train=True, download=True):
 # Iterators
 # ---------------------------------------------------------------------------------------------
 
-def _transformer(resize):
-    """The book's transform: optional Resize, then ToTensor (HWC uint8 -> CHW float32 / 255)."""
+def transformer(resize=None):
+    """3.5: the book's transform: Resize (if resize), then ToTensor (HWC uint8 -> CHW
+    float32 / 255)."""
     steps = [gdata.vision.transforms.Resize(resize)] if resize else []
     steps.append(gdata.vision.transforms.ToTensor())
     return gdata.vision.transforms.Compose(steps)
-
-
-def _check_resize(resize):
-    if resize is None:
-        return None
-    if isinstance(resize, (tuple, list)):
-        if len(resize) != 2:
-            raise ValueError('resize must be an int or a (width, height) pair, got %r' % (resize,))
-        for value in resize:
-            check_int('resize', value, minimum=1)
-        return tuple(int(v) for v in resize)
-    return check_int('resize', resize, minimum=1)
 
 
 class FashionMNISTIter:
@@ -288,8 +276,8 @@ class FashionMNISTIter:
                  max_cached_bytes=1 << 30, last_batch='keep'):
         self.batch_size = check_int('batch_size', batch_size, minimum=1)
         self.shuffle = bool(shuffle)
-        self.last_batch = _check_last_batch(last_batch)
-        self.resize = _check_resize(resize)
+        self.last_batch = check_last_batch(last_batch)
+        self.resize = check_resize(resize)
         self.ctx = ctx or mx.cpu()
         images = np.asarray(images.asnumpy() if isinstance(images, nd.NDArray) else images)
         labels = np.asarray(labels.asnumpy() if isinstance(labels, nd.NDArray) else labels)
@@ -306,7 +294,7 @@ class FashionMNISTIter:
             raise ValueError("batch_size %d is larger than the %d examples, so last_batch='discard'"
                              " would leave no batch; use a smaller batch_size or more examples"
                              % (self.batch_size, self.num_examples))
-        self._transform = _transformer(self.resize)
+        self._transform = transformer(self.resize)
         self.labels = nd.array(labels, ctx=self.ctx, dtype='int32')
         out_shape = self._transform(nd.array(images[:1], dtype='uint8')).shape[1:] \
             if self.num_examples else (images.shape[3],) + images.shape[1:3]
@@ -368,113 +356,6 @@ class FashionMNISTIter:
         return ('FashionMNISTIter(%d examples, batch_size=%d, shuffle=%s, batches of %s, ctx=%s)'
                 % (self.num_examples, self.batch_size, self.shuffle,
                    (self.batch_size,) + self.example_shape, self.ctx))
-
-
-class _OnContext:
-    """Wrap a DataLoader so each batch is copied to ctx (the gluon pipeline's ctx option)."""
-
-    def __init__(self, loader, ctx):
-        self.loader, self.ctx = loader, ctx
-
-    def __len__(self):
-        return len(self.loader)
-
-    def __iter__(self):
-        for X, y in self.loader:
-            yield X.as_in_context(self.ctx), y.as_in_context(self.ctx)
-
-
-def _check_last_batch(last_batch):
-    if last_batch not in ('keep', 'discard'):
-        raise ValueError("last_batch must be 'keep' or 'discard', got %r" % (last_batch,))
-    return last_batch
-
-
-def _gluon_iter(images, labels, batch_size, shuffle, resize, num_workers, ctx, last_batch='keep'):
-    """The book's pipeline on our decoded arrays: ArrayDataset + ToTensor/Resize + DataLoader."""
-    dataset = gdata.ArrayDataset(nd.array(images[..., None], dtype='uint8'), labels)
-    loader = gdata.DataLoader(dataset.transform_first(_transformer(resize)), batch_size,
-                              shuffle=shuffle, num_workers=num_workers, last_batch=last_batch)
-    if ctx is not None and ctx != mx.cpu():
-        return _OnContext(loader, ctx)
-    return loader
-
-
-def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast', num_workers=0,
-                            subset=None, ctx=None, download=True, shard=None,
-                            last_batch='keep'):
-    """3.5: (train_iter, test_iter) over Fashion-MNIST; batches are (X float32 (b, 1, 28, 28) in
-    [0, 1] (or (b, 1, resize, resize)), y int32 (b,)); train shuffles each pass, test does not.
-
-    pipeline: 'fast' (FashionMNISTIter, default) or 'gluon' (the book's DataLoader;
-    `num_workers` applies to it only). subset: use the first `subset` examples of each split.
-    ctx: device the batches are delivered on (default cpu). shard=(num_parts, index): the training
-    split (after subset) is cut into num_parts equal contiguous shards and only shard `index` is
-    used (a distributed worker's share, ch3.harness.distributed.shard_bounds); the test split is whole.
-    last_batch: 'keep' (default, the book's) yields the training split's last partial batch,
-    'discard' drops it each pass (Gluon's last_batch='discard', PyTorch's drop_last); the test
-    split always keeps every example.
-    """
-    check_int('batch_size', batch_size, minimum=1)
-    resize = _check_resize(resize)
-    check_int('num_workers', num_workers, minimum=0)
-    _check_last_batch(last_batch)
-    if pipeline not in ('fast', 'gluon'):
-        raise ValueError("pipeline must be 'fast' or 'gluon', got %r" % (pipeline,))
-    if subset is not None:
-        check_int('subset', subset, minimum=1)
-    iters = []
-    for train in (True, False):
-        images, labels = load_fashion_mnist_arrays(root, train=train, download=download)
-        if subset is not None:
-            images, labels = images[:subset], labels[:subset]
-        if train and shard is not None:
-            start, stop = _shard_bounds(len(labels), shard)
-            images, labels = images[start:stop], labels[start:stop]
-        if pipeline == 'fast':
-            iters.append(FashionMNISTIter(images, labels, batch_size, shuffle=train,
-                                          resize=resize, ctx=ctx,
-                                          last_batch=last_batch if train else 'keep'))
-        else:
-            iters.append(_gluon_iter(images, labels, batch_size, train, resize, num_workers, ctx,
-                                     last_batch if train else 'keep'))
-    return tuple(iters)
-
-
-def _shard_bounds(num_examples, shard):
-    if not isinstance(shard, (tuple, list)) or len(shard) != 2:
-        raise ValueError('shard must be a (num_parts, index) pair, got %r' % (shard,))
-    return shard_bounds(num_examples, shard[0], shard[1])
-
-
-# ---------------------------------------------------------------------------------------------
-# Labels and plots
-# ---------------------------------------------------------------------------------------------
-
-def get_fashion_mnist_labels(labels):
-    """3.5: the book's text labels for numeric labels (n,) (list, numpy or NDArray) -> n str."""
-    if isinstance(labels, nd.NDArray):
-        labels = labels.asnumpy()
-    values = np.asarray(labels).reshape(-1)
-    out = []
-    for value in values:
-        index = int(value)
-        if index != value or not 0 <= index < NUM_CLASSES:
-            raise ValueError('Fashion-MNIST labels are integers 0..9, got %r' % (value,))
-        out.append(TEXT_LABELS[index])
-    return out
-
-
-def show_fashion_mnist(images, labels, ncols=None, figsize=None):
-    """3.5: a matplotlib Figure with images (n, 28, 28) or (n, 1, 28, 28) in a row, titled with
-    labels (text, or numbers converted with get_fashion_mnist_labels)."""
-    from ch3.book.plotting import image_grid
-    if isinstance(labels, nd.NDArray) or (len(labels) and not isinstance(labels[0], str)):
-        labels = get_fashion_mnist_labels(labels)
-    labels = list(labels)
-    if len(labels) != len(images):
-        raise ValueError('got %d images but %d labels' % (len(images), len(labels)))
-    return image_grid(images, titles=labels, ncols=ncols, figsize=figsize)
 
 
 def main(argv=None):

@@ -1,7 +1,7 @@
 """Exercise of 3.4 (softmax regression): maximum likelihood and the cross-entropy loss."""
 import numpy as np
 
-from ch3.data.fashion_mnist import load_data_fashion_mnist
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt, tagged
 from ch3.book import softmax as softmax_section
 from ch3.utils import set_seed
@@ -23,8 +23,7 @@ def maximum_likelihood(ctx, quick, out, seed):
     device = first_ctx(ctx)
     num_epochs = 1
     set_seed(seed)
-    train_iter, test_iter = load_data_fashion_mnist(256, subset=QUICK_SUBSET if quick else None,
-                                                    ctx=device[0])
+    train_iter, test_iter = fashion_mnist_iters(256, device[:1], QUICK_SUBSET if quick else None)
     (W, b), history = softmax_section.train_scratch(train_iter, test_iter, num_epochs=num_epochs,
                                                     ctx=device, verbose=False)
     X, y = next(iter(test_iter))

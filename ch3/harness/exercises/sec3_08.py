@@ -4,7 +4,7 @@ from mxnet import nd
 
 from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt, save
 from ch3.book.plotting import new_figure
-from ch3.harness.runs import activations
+from ch3.book import activations
 
 EXERCISES = ExerciseList()
 

@@ -2,7 +2,7 @@
 weights create in an MLP, and equal initial weights in linear and softmax regression. They run
 the section's own experiments (ch3.harness.runs.initialization: train_mlp, train_softmax_regression,
 train_linear_regression) at its settings: lr 0.1, 5 epochs, every weight 0.001."""
-from ch3.data.fashion_mnist import load_data_fashion_mnist
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, epoch_axis, first_ctx, fmt, save,
                                 tagged, train)
 from ch3.book.plotting import new_figure
@@ -17,7 +17,7 @@ SETTINGS = {'num_epochs': 5, 'batch_size': 256, 'lr': 0.1, 'num_hiddens': 256}
 
 def _data(quick, batch_size, ctx):
     subset = init_section.QUICK_SUBSET if quick else None
-    return load_data_fashion_mnist(batch_size, subset=subset, ctx=ctx[0])
+    return fashion_mnist_iters(batch_size, ctx[:1], subset)
 
 
 def _epochs(quick, num_epochs):

@@ -15,7 +15,7 @@ from mxnet.gluon import loss as gloss, nn
 
 from ch3.context import as_ctx_list
 from ch3.harness.runs import Section
-from ch3.harness.runs.activations import get_activation
+from ch3.book.activations import get_activation
 from ch3.harness.runs.mlp import (NUM_OUTPUTS, check_activation_name, classifier_result,
                               hidden_sizes, init_params, layers, load_data, single_device)
 from ch3.book.training import train_ch3

@@ -34,7 +34,7 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.context import as_ctx_list
-from ch3.data.fashion_mnist import load_data_fashion_mnist
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.data.synthetic import synthetic_linear_data
 from ch3.book.plotting import finish, new_figure
 from ch3.harness.runs import Section
@@ -361,7 +361,7 @@ def _run(impl, ctx, quick, out, num_epochs, batch_size, lr, num_hiddens, constan
     inits = compare_initializers()
     samples = inits.pop('samples')
 
-    data = load_data_fashion_mnist(batch_size, subset=subset, ctx=contexts[0])
+    data = fashion_mnist_iters(batch_size, contexts[:1], subset)
     history = []
     symmetry = {}
     # float32 kernels may sum some columns of X W1 in another order than others, so "equal"

@@ -10,10 +10,11 @@ from mxnet import init, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.context import as_ctx_list
-from ch3.data.fashion_mnist import load_data_fashion_mnist, load_fashion_mnist_arrays
+from ch3.data.fashion_mnist import load_fashion_mnist_arrays
+from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.runs import Section
-from ch3.harness.runs.activations import get_activation
+from ch3.book.activations import get_activation
 from ch3.book.training import train_ch3
 from ch3.checks import check_int, check_training_args
 
@@ -111,9 +112,8 @@ def load_data(batch_size, contexts, quick=False, num_epochs=5, subset=None, pipe
         subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
         num_epochs = min(num_epochs, QUICK_EPOCHS)
     # one device: deliver batches there directly; several: keep them on the CPU for splitting
-    data_ctx = contexts[0] if len(contexts) == 1 else None
-    train_iter, test_iter = load_data_fashion_mnist(batch_size, subset=subset, pipeline=pipeline,
-                                                    ctx=data_ctx, shard=shard)
+    train_iter, test_iter = fashion_mnist_iters(batch_size, contexts, subset, shard,
+                                                pipeline=pipeline)
     return train_iter, test_iter, {'num_epochs': num_epochs, 'subset': subset,
                                    'pipeline': pipeline}
 

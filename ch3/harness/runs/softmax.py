@@ -8,7 +8,7 @@ from mxnet.gluon import loss as gloss
 
 from ch3.book import softmax as book
 from ch3.book.plotting import finish
-from ch3.data.fashion_mnist import get_fashion_mnist_labels, show_fashion_mnist
+from ch3.book.fashion_mnist import get_fashion_mnist_labels, show_fashion_mnist
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
