@@ -101,7 +101,7 @@ def gluon_net(num_hiddens=num_hiddens, activation='relu', ctx=None, after_hidden
 def train_gluon(net, train_iter, test_iter, num_epochs=5, batch_size=256, lr=0.5, trainer=None,
                 ctx=None, verbose=True):
     """3.10: train net with SoftmaxCrossEntropyLoss and Trainer('sgd') via train_ch3 (a trainer
-    may be given instead, e.g. on another kvstore); returns the per-epoch history."""
+    may be given instead, e.g. the harness's); returns the per-epoch history."""
     loss = gloss.SoftmaxCrossEntropyLoss()
     trainer = trainer or gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
     return train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, None, None,
