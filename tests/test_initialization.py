@@ -245,6 +245,9 @@ def test_quick_section_run_reports_and_plots(tmp_path, capsys):
     assert {h['experiment'] for h in result['history']} == \
         {'mlp_constant', 'mlp_constant_float64', 'mlp_random', 'softmax_equal', 'softmax_random'}
     assert result['hyperparameters']['subset'] == 3000
+    agreement = final['scratch_vs_gluon_same_init_max_abs_diff']
+    assert set(agreement) == {'mlp', 'softmax', 'linear'}
+    assert all(0 <= v < 1e-5 for v in agreement.values())   # one init, one model, two versions
 
 
 def test_bad_arguments_are_refused():

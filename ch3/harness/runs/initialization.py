@@ -7,9 +7,9 @@ import numpy as np
 from mxnet import init, nd
 
 from ch3.book import initialization as book
-from ch3.book import mlp
+from ch3.book import mlp, softmax
 from ch3.book.plotting import finish
-from ch3.book.training import squared_loss
+from ch3.book.training import linreg, squared_loss
 from ch3.checks import check_finite_number, check_int, check_training_args
 from ch3.context import as_ctx_list
 from ch3.data.synthetic import synthetic_linear_data
@@ -150,6 +150,28 @@ def _symmetry(impl, constant, data, num_epochs, batch_size, lr, num_hiddens, con
     return history, {'symmetry': symmetry, 'equal_weights_regression': equal}
 
 
+def same_init_agreement(constant, data, ctx):
+    """How closely the from-scratch and Gluon versions of each model agree when both start from
+    init.Constant(constant): max |output difference| on the first test batch (MLP: logits,
+    softmax regression: probabilities, linear regression: predictions on 3.2's data)."""
+    device = as_ctx_list(ctx)[0]
+    constant_init = init.Constant(constant)
+    X = next(iter(data[1]))[0].as_in_context(device)
+    scratch_mlp = book.mlp_params(constant_init, ctx=device)
+    gluon_mlp = book.reinitialize(mlp.gluon_net(ctx=device), constant_init, device)
+    W, b = book.initialize(softmax.init_params(device), constant_init)
+    gluon_softmax = book.reinitialize(softmax.gluon_net(device), constant_init, device)
+    features, labels = synthetic_linear_data(TRUE_W, TRUE_B, 100, noise=0.01, ctx=device)
+    w, b_lin = book.train_linreg(features, labels, constant_init, 0, ctx=device)
+    gluon_lin = book.train_linreg_gluon(features, labels, constant_init, 0, ctx=device)
+
+    def gap(a, b):
+        return float(nd.abs(a - b).max().asscalar())
+    return {'mlp': gap(mlp.net(X, scratch_mlp), gluon_mlp(X)),
+            'softmax': gap(softmax.net(X, W, b), softmax.softmax(gluon_softmax(X))),
+            'linear': gap(linreg(features, w, b_lin), gluon_lin(features))}
+
+
 # --- the runs -----------------------------------------------------------------------------------
 
 def _run(impl, ctx, out, num_epochs, batch_size, lr, num_hiddens, constant, subset, verbose):
@@ -175,6 +197,9 @@ def _run(impl, ctx, out, num_epochs, batch_size, lr, num_hiddens, constant, subs
     history, symmetry = _symmetry(impl, constant, data, num_epochs, batch_size, lr, num_hiddens,
                                   contexts, verbose)
     final.update(symmetry)
+    # after the experiments, so their random draws are those of a run without this check
+    final['scratch_vs_gluon_same_init_max_abs_diff'] = same_init_agreement(constant, data,
+                                                                           contexts)
     if verbose:
         _print_summary(final)
     figures = []
@@ -220,6 +245,9 @@ def _print_summary(final):
     lin = final['equal_weights_regression']['linear_equal']
     print('linear regression from w = %g, b = 0: w %s, b %.4f'
           % (lin['initial_value'], lin['w'], lin['b']))
+    print('from scratch vs Gluon from the same constant weights, max |output difference|: %s'
+          % ', '.join('%s %.2g' % item
+                      for item in final['scratch_vs_gluon_same_init_max_abs_diff'].items()))
 
 
 def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, num_hiddens=256,
