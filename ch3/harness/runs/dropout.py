@@ -98,7 +98,7 @@ def _book():
                                      "[[0, 2, 4, 6, 0, 0, 0, 14], [0, 18, 0, 0, 24, 26, 28, 0]]"}
     for impl, history in (('scratch', BOOK_SCRATCH_HISTORY), ('gluon', BOOK_GLUON_HISTORY)):
         book.update({'%s_%s' % (impl, key): history[-1][key]
-                     for key in ('loss', 'train_acc', 'test_acc')})
+                     for key in ('test_acc', 'train_acc', 'loss')})
         book['%s_history' % impl] = history
     return book
 

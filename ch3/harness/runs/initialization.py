@@ -273,7 +273,7 @@ SECTIONS = [
     Section('3.15', 'Numerical stability and model initialization',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
             book={'vanishing_layer_30': 1e-21, 'exploding_layer_30': 9e20,
-                  'default_init_bound': book.DEFAULT_INIT_SCALE,
+                  'initializers_mxnet_default_bound': book.DEFAULT_INIT_SCALE,
                   'source': 'd2l-zh notebooks, commit ea74109 (numerical-stability-and-init.ipynb)',
                   'note': "the book's text: 0.2^30 ~ 1e-21 (vanishing), 5^30 ~ 9e20 (exploding); "
                           'net.initialize() draws U(-0.07, 0.07), biases 0; Xavier bound '

@@ -92,7 +92,7 @@ BOOK_GLUON_HISTORY = _book_history([(0.7917, 0.708, 0.813), (0.4935, 0.816, 0.84
 
 def _book(history, name):
     last = history[-1]
-    return {'loss': last['loss'], 'train_acc': last['train_acc'], 'test_acc': last['test_acc'],
+    return {'test_acc': last['test_acc'], 'train_acc': last['train_acc'], 'loss': last['loss'],
             'history': history, 'source': SOURCE + ' (%s)' % name}
 
 
