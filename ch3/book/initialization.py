@@ -19,9 +19,10 @@ The experiments train the chapter's own models with an `init` argument, an MXNet
 and 3.9's MLP (ch3.book.mlp). `init` draws weights only: biases stay 0, from scratch as in Gluon,
 whose Dense bias has its own zeros initializer that net.initialize(init) does not override.
 
-In float32 the from-scratch nd.dot(X, W1) (OpenBLAS in this build) sums 16 of the 256 columns in
-another order than the other 240, so "equal" units differ by rounding (~1e-7) and training
-amplifies that; Gluon's Dense (MKL-DNN) and float64 keep them bit-identical here.
+That is exact arithmetic. A float32 matrix product may sum some output columns in another order
+than others (how a BLAS kernel blocks the matrix, which can depend on the build and the threads),
+so "equal" units can differ by rounding (~1e-7) and training can amplify that; float64 shows the
+exact behaviour, and the runs measure how far apart the units end up.
 
 Extra, from the English edition (d2l.ai, "Numerical Stability and Initialization"), not in
 d2l-zh v1: the product of 100 random 4 x 4 N(0, 1) matrices explodes. For n x n matrices with
