@@ -60,8 +60,7 @@ from mxnet.gluon import data as gdata, loss as gloss, nn  # noqa: E402
 from ch3.data import fashion_mnist as fm  # noqa: E402
 from ch3.harness.runs.data import fashion_mnist_iters  # noqa: E402
 from ch3.book import softmax  # noqa: E402
-from ch3.harness.runs import mlp  # noqa: E402
-from ch3.book.training import train_ch3  # noqa: E402
+from ch3.book import mlp  # noqa: E402
 from ch3.utils import atomic_write, set_seed  # noqa: E402
 from bench_data import d2lzh_offline_root, time_pass  # noqa: E402
 
@@ -82,7 +81,6 @@ def train_ours(model, train_iter, test_iter, num_epochs):
     """Our code: ch3's models (Gluon ones hybridized) trained by ch3.book.training.train_ch3;
     returns a function giving the final test accuracy."""
     lr = LR[model.split('_')[0]]
-    loss = gloss.SoftmaxCrossEntropyLoss()
     if model == 'softmax_scratch':
         _, history = softmax.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
                                            verbose=False)
@@ -90,14 +88,11 @@ def train_ours(model, train_iter, test_iter, num_epochs):
         history = softmax.train_gluon(softmax.gluon_net(), train_iter, test_iter, num_epochs,
                                       BATCH_SIZE, lr, verbose=False)
     elif model == 'mlp_scratch':
-        params = mlp.init_params(num_hiddens=NUM_HIDDENS)
-        history = train_ch3(mlp.scratch_net(params), train_iter, test_iter, loss, num_epochs,
-                            BATCH_SIZE, params, lr, verbose=False)
+        _, history = mlp.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
+                                       NUM_HIDDENS, verbose=False)
     else:
-        net = mlp.build_gluon_net(NUM_HIDDENS)
-        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-        history = train_ch3(net, train_iter, test_iter, loss, num_epochs, BATCH_SIZE,
-                            trainer=trainer, verbose=False)
+        history = mlp.train_gluon(mlp.gluon_net(NUM_HIDDENS), train_iter, test_iter, num_epochs,
+                                  BATCH_SIZE, lr, verbose=False)
     return lambda: history[-1]['test_acc']
 
 

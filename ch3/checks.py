@@ -126,3 +126,46 @@ def check_choice(name, value, choices):
         raise ValueError('%s must be %s, got %r'
                          % (name, ' or '.join(repr(c) for c in choices), value))
     return value
+
+
+# --- 3.9-3.15: the MLP, dropout and initialization -----------------------------------------------
+
+ACTIVATION_NAMES = ('relu', 'sigmoid', 'tanh')   # what Gluon's Dense and the exercises use
+
+
+def check_hidden_sizes(num_hiddens):
+    """3.9: num_hiddens (an int, or a list/tuple for several hidden layers) as a tuple of widths
+    >= 1, else ValueError."""
+    if isinstance(num_hiddens, (list, tuple)):
+        return tuple(check_int('num_hiddens', h, minimum=1) for h in num_hiddens)
+    return (check_int('num_hiddens', num_hiddens, minimum=1),)
+
+
+def check_activation_name(activation):
+    """3.10: return `activation` if it is 'relu', 'sigmoid' or 'tanh', else ValueError."""
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError('activation must be one of %s, got %r'
+                         % (', '.join(ACTIVATION_NAMES), activation))
+    return activation
+
+
+def check_layer_params(params):
+    """3.9: ValueError unless params is [W1, b1, ..., WL, bL] (an even number >= 2 of arrays)."""
+    if len(params) < 2 or len(params) % 2:
+        raise ValueError('params must be [W1, b1, ..., WL, bL] (an even number >= 2), got %d '
+                         'arrays' % len(params))
+
+
+def check_drop_prob(drop_prob, name='drop_prob'):
+    """3.13: return drop_prob as float if it is a number in [0, 1], else ValueError."""
+    if isinstance(drop_prob, bool) or not isinstance(drop_prob, numbers.Real) \
+            or not math.isfinite(drop_prob) or not 0 <= drop_prob <= 1:
+        raise ValueError('%s must be a probability in [0, 1], got %r' % (name, drop_prob))
+    return float(drop_prob)
+
+
+def check_finite_number(name, value):
+    """Return `value` as float if it is a finite real number, else ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError('%s must be a finite number, got %r' % (name, value))
+    return float(value)
