@@ -130,6 +130,129 @@ def describe_comparison(comparison, name_a, name_b, digits=4):
                comparison['n'], digits, comparison['diff'], digits, comparison['se']))
 
 
+# How many seeds a comparison of training runs uses: full runs 5 (the rule), quick runs 2 (the
+# fewest that give a standard error).
+SEEDS = 5
+QUICK_SEEDS = 2
+
+
+def seed_list(quick, seed=0):
+    """The seeds of a comparison: seed, seed + 1, ... (QUICK_SEEDS of them when quick)."""
+    return list(range(seed, seed + (QUICK_SEEDS if quick else SEEDS)))
+
+
+def history_of(result):
+    """The per-epoch history of a training result: a run dict's 'history' or the list itself."""
+    return result['history'] if isinstance(result, dict) else result
+
+
+def exploded(history, factor=1.5):
+    """Why a history counts as diverged, or None: a non-finite loss, or an epoch whose training
+    loss rose above factor x the lowest loss before it (lr 0.5 can throw a run back)."""
+    best = math.inf
+    for h in history:
+        loss = h['loss']
+        if not math.isfinite(loss):
+            return 'epoch %d: loss %s' % (h['epoch'], loss)
+        if loss > factor * best:
+            return 'epoch %d: training loss %s -> %s' % (h['epoch'], fmt(best, 3), fmt(loss, 3))
+        best = min(best, loss)
+    return None
+
+
+def train_seeds(fn, seeds, **kwargs):
+    """train(fn, seed, **kwargs) for each seed; {seed: result} for the runs that trained, and
+    {seed: reason} for those that diverged (TrainingDiverged or an exploding loss), which are
+    never counted as results."""
+    from ch3.book.training import TrainingDiverged
+    runs, diverged = {}, {}
+    for seed in seeds:
+        try:
+            result = train(fn, seed, **kwargs)
+        except TrainingDiverged as error:
+            diverged[seed] = str(error).split(';')[0]
+            continue
+        reason = exploded(history_of(result))
+        if reason:
+            diverged[seed] = reason
+        else:
+            runs[seed] = result
+    return {'runs': runs, 'diverged': diverged}
+
+
+def seed_values(trained, metric):
+    """{seed: metric(result)} over the runs of train_seeds that did not diverge."""
+    return {seed: float(metric(result)) for seed, result in trained['runs'].items()}
+
+
+def compare_seeds(values_a, values_b):
+    """paired_difference over the seeds present on both sides ({seed: value} each), with the
+    seeds used and those left out; None in place of the numbers when fewer than 2 remain."""
+    seeds = sorted(set(values_a) & set(values_b))
+    left_out = sorted(set(values_a) ^ set(values_b))
+    if len(seeds) < 2:
+        return {'seeds': seeds, 'left_out': left_out, 'n': len(seeds), 'diff': None, 'se': None}
+    comparison = paired_difference([values_a[s] for s in seeds], [values_b[s] for s in seeds])
+    return dict(comparison, seeds=seeds, left_out=left_out)
+
+
+def seeds_text(seeds):
+    """'seeds 0-4' for a run of consecutive seeds, else 'seeds 0, 2, 3'."""
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return 'seeds %d-%d' % (seeds[0], seeds[-1])
+    return 'seeds ' + ', '.join(str(s) for s in seeds)
+
+
+def evidence(comparison, name_a, name_b, digits=4, scale=1.0, diverged=''):
+    """describe_comparison plus the seeds, what was left out (diverged) and why; numbers are
+    multiplied by scale (100 for accuracy points)."""
+    if comparison['diff'] is None:
+        text = ('%s vs %s: only %d seed(s) on both sides did not diverge, no comparison'
+                % (name_a, name_b, comparison['n']))
+    else:
+        scaled = dict(comparison, **{k: comparison[k] * scale
+                                     for k in ('mean_a', 'mean_b', 'diff', 'se')})
+        text = describe_comparison(scaled, name_a, name_b, digits)
+        text = text.replace('(mean of %d seeds)' % comparison['n'],
+                            '(mean of %s)' % seeds_text(comparison['seeds']))
+    if comparison['left_out']:
+        text += '; left out (diverged): %s' % seeds_text(comparison['left_out'])
+    return text + (' [%s]' % diverged if diverged else '')
+
+
+def diverged_note(labelled):
+    """'no dropout seed 3 (epoch 8: training loss 0.319 -> 4.66)' for every diverged run of
+    {label: train_seeds result}; '' when none diverged."""
+    return '; '.join('%s seed %d (%s)' % (label, seed, reason)
+                     for label, trained in labelled.items()
+                     for seed, reason in sorted(trained['diverged'].items()))
+
+
+def decided(comparison, direction):
+    """decide() that also answers None when the seeds left nothing to compare."""
+    return None if comparison['diff'] is None else decide(comparison, direction)
+
+
+def decided_same(comparison, tolerance):
+    """decide_same() that also answers None when the seeds left nothing to compare."""
+    return None if comparison['diff'] is None else decide_same(comparison, tolerance)
+
+
+def all_hold(*decisions):
+    """Several decisions as one: False if any is False, None if any is undecided, else True."""
+    if any(d is False for d in decisions):
+        return False
+    if any(d is None for d in decisions):
+        return None
+    return True
+
+
+def comparison_json(comparison):
+    """A comparison for `measured` (JSON): the numbers, the seeds used and those left out."""
+    return {k: comparison[k] for k in ('n', 'mean_a', 'mean_b', 'diff', 'se', 'seeds',
+                                       'left_out') if k in comparison}
+
+
 class ExerciseList(list):
     """A module's EXERCISES; `@EXERCISES.add(id, question, notes_zh, notes_en)` registers one."""
 
@@ -207,6 +330,22 @@ def fit_gluon_classifier(net, train_iter, test_iter, num_epochs, batch_size, lr,
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
     return train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), num_epochs,
                      batch_size, trainer=trainer, ctx=as_ctx_list(ctx), verbose=False)
+
+
+def fit_gluon_epochs(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=0.0, ctx=None):
+    """fit_gluon_classifier one epoch at a time, adding 'train_acc_eval' to each epoch: the
+    training accuracy in prediction mode (dropout off, BatchNorm's running statistics), which is
+    the one to compare with the test accuracy (train_ch3's train_acc is taken while training)."""
+    from ch3.book.training import evaluate_accuracy
+    contexts = as_ctx_list(ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
+    history = []
+    for epoch in range(1, num_epochs + 1):
+        h = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), 1, batch_size,
+                      trainer=trainer, ctx=contexts, verbose=False)[0]
+        h.update(epoch=epoch, train_acc_eval=evaluate_accuracy(train_iter, net, contexts))
+        history.append(h)
+    return history
 
 
 # ---------------------------------------------------------------------------------------------
