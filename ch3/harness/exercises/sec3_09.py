@@ -1,8 +1,10 @@
 """Exercises of 3.9 (MLP from scratch): the hidden width, and a second hidden layer. Both train
 the section's own run (ch3.harness.runs.mlp.run_scratch, i.e. ch3.book.mlp) at the book's
-settings; quick mode applies the section's caps (ch3.harness.settings.QUICK['3.9'])."""
-from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch, epoch_axis,
-                                first_ctx, fmt, save, tagged, train)
+settings over 5 seeds (2 when quick); quick mode applies the section's caps (ch3.harness.settings.QUICK['3.9'])."""
+from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch,
+                                        compare_seeds, comparison_json, decided, decided_same,
+                                        diverged_note, epoch_axis, evidence, first_ctx, fmt, save,
+                                        seed_list, seed_values, seeds_text, tagged, train_seeds)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import mlp
 from ch3.harness.settings import QUICK, apply_quick
@@ -16,11 +18,29 @@ def quick_settings(quick, **settings):
 
 
 WIDTHS = (128, 256, 512, 1024)
+QUICK_WIDTH_SUBSET = 2000   # quick: four widths x two seeds, the widest from scratch
 
 
 def _seconds_per_epoch(run):
     # the fastest epoch: the machine is shared, the minimum is the least disturbed measurement
     return min(h['seconds'] for h in run['history'])
+
+
+def _mean(values):
+    return sum(values.values()) / len(values) if values else float('nan')
+
+
+def _history(runs, tag):
+    history = []
+    for name, trained in runs.items():
+        for s, r in trained['runs'].items():
+            history += tagged(r['history'], seed=s, **{tag: name})
+    return history
+
+
+def _finals(runs):
+    return {str(name): {str(s): r['final'] for s, r in t['runs'].items()}
+            for name, t in runs.items()}
 
 
 @EXERCISES.add('3.9.1', 'Change num_hiddens: how does it affect the results?',
@@ -29,43 +49,54 @@ def _seconds_per_epoch(run):
                'beyond 512 hardly visibly, not worth it; 256-512 is the best value for money',
                full_note='widths 128, 256, 512 and 1024, 5 epochs each')
 def hidden_width(ctx, quick, out, seed):
-    runs = {w: train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
-                  **quick_settings(quick, num_hiddens=w))
+    seeds = seed_list(quick, seed)
+    runs = {w: train_seeds(mlp.run_scratch, seeds, ctx=first_ctx(ctx),
+                           **quick_settings(quick, num_hiddens=w,
+                                            subset=QUICK_WIDTH_SUBSET if quick else None))
             for w in WIDTHS}
-    acc = {w: runs[w]['final']['test_acc'] for w in WIDTHS}
-    seconds = {w: _seconds_per_epoch(runs[w]) for w in WIDTHS}
+    acc = {w: seed_values(runs[w], lambda r: r['final']['test_acc']) for w in WIDTHS}
+    seconds = {w: seed_values(runs[w], _seconds_per_epoch) for w in WIDTHS}
+    note = diverged_note({'width %d' % w: runs[w] for w in WIDTHS})
+    cmp = {'time': compare_seeds(seconds[512], seconds[128]),
+           'gain': compare_seeds(acc[512], acc[128]),
+           'beyond': compare_seeds(acc[1024], acc[512])}
     fig, (ax1, ax2) = new_figure(figsize=(6, 2.5), nrows=1, ncols=2)
-    ax1.plot(WIDTHS, [acc[w] for w in WIDTHS], marker='o')
+    ax1.plot(WIDTHS, [_mean(acc[w]) for w in WIDTHS], marker='o')
     ax1.set_xscale('log', base=2)
     ax1.set_xlabel('num_hiddens')
-    ax1.set_ylabel('test accuracy')
-    ax2.plot(WIDTHS, [seconds[w] for w in WIDTHS], marker='o')
+    ax1.set_ylabel('test accuracy (mean over seeds)')
+    ax2.plot(WIDTHS, [_mean(seconds[w]) for w in WIDTHS], marker='o')
     ax2.set_xscale('log', base=2)
     ax2.set_xlabel('num_hiddens')
     ax2.set_ylabel('seconds per epoch')
     fig.tight_layout()
-    table = ', '.join('%d: %s' % (w, fmt(acc[w], 3)) for w in WIDTHS)
     claims = [
-        Claim('wider layers take more time', seconds[512] > seconds[128],
-              'seconds per epoch (fastest epoch): %s'
-              % ', '.join('%d: %s' % (w, fmt(seconds[w], 3)) for w in WIDTHS)),
-        Claim('accuracy improves somewhat with the width (512 over 128 by more than a point)',
-              acc[512] > acc[128] + MARGIN, 'final test acc %s' % table),
+        Claim('wider layers take more time', decided(cmp['time'], +1),
+              'seconds per epoch (fastest epoch of each run): '
+              + evidence(cmp['time'], 'width 512', 'width 128', 3)),
+        Claim('accuracy improves somewhat with the width (512 over 128)',
+              decided(cmp['gain'], +1),
+              'final test acc (points): ' + evidence(cmp['gain'], 'width 512', 'width 128', 2,
+                                                     100, note)),
         Claim('beyond 512 the gain is hardly visible (under a point)',
-              acc[1024] - acc[512] < MARGIN,
-              'test acc 512: %s, 1024: %s' % (fmt(acc[512], 3), fmt(acc[1024], 3)), main=False),
+              decided_same(cmp['beyond'], MARGIN),
+              'final test acc (points): ' + evidence(cmp['beyond'], 'width 1024', 'width 512', 2,
+                                                     100), main=False),
     ]
-    history = []
-    for w in WIDTHS:
-        history += tagged(runs[w]['history'], num_hiddens=w)
-    return Outcome({'test_acc': {str(w): acc[w] for w in WIDTHS},
-                    'seconds_per_epoch': {str(w): seconds[w] for w in WIDTHS}},
-                   claims, settings=runs[256]['hyperparameters'], history=history,
-                   final={'num_hiddens=%d' % w: runs[w]['final'] for w in WIDTHS},
+    means = {w: _mean(acc[w]) for w in WIDTHS}
+    first = next((t['runs'][min(t['runs'])] for t in runs.values() if t['runs']), None)
+    return Outcome({'test_acc': {str(w): {str(s): a for s, a in acc[w].items()} for w in WIDTHS},
+                    'seconds_per_epoch': {str(w): _mean(seconds[w]) for w in WIDTHS},
+                    'comparisons': {k: comparison_json(c) for k, c in cmp.items()}},
+                   claims, settings=dict(first['hyperparameters'] if first else {},
+                                         num_hiddens=list(WIDTHS), seeds=seeds),
+                   history=_history(runs, 'num_hiddens'), final=_finals(runs),
                    figures=save(fig, out, '3.9.1', 'hidden_width'),
-                   answer='Accuracy after 5 epochs spans %s-%s points across widths 128-1024 '
-                          'while the time per epoch grows; width matters little here.'
-                          % (fmt(100 * min(acc.values()), 3), fmt(100 * max(acc.values()), 3)))
+                   answer='Mean test accuracy over %s: %s, while the time per epoch grows '
+                          '(%s s at 128, %s s at 1024).'
+                          % (seeds_text(seeds), ', '.join('%d: %s' % (w, fmt(means[w], 3))
+                                                          for w in WIDTHS),
+                             fmt(_mean(seconds[128]), 3), fmt(_mean(seconds[1024]), 3)))
 
 
 @EXERCISES.add('3.9.2', 'Add another hidden layer: how does it affect the results?',
@@ -74,51 +105,66 @@ def hidden_width(ctx, quick, out, seed):
                'the first epoch\'s accuracy is lower, but gradient descent becomes faster and the '
                'later epochs\' accuracy rises markedly (their run: epoch 1 train acc 0.519, '
                'epoch 5 test acc 0.857)',
-               full_note="256 + 256 hidden units against the book's single 256, 5 epochs each")
+               full_note="256 + 256 hidden units against the book's single 256, 5 epochs each, "
+                         '5 seeds')
 def extra_hidden_layer(ctx, quick, out, seed):
-    one = train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
-                **quick_settings(quick, num_hiddens=256))
-    two = train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
-                **quick_settings(quick, num_hiddens=(256, 256)))
-    runs = {'one hidden layer (256)': one, 'two hidden layers (256, 256)': two}
+    seeds = seed_list(quick, seed)
+    runs = {'one hidden layer (256)': train_seeds(mlp.run_scratch, seeds, ctx=first_ctx(ctx),
+                                                  **quick_settings(quick, num_hiddens=256)),
+            'two hidden layers (256, 256)': train_seeds(
+                mlp.run_scratch, seeds, ctx=first_ctx(ctx),
+                **quick_settings(quick, num_hiddens=(256, 256)))}
+    one, two = runs.values()
+    note = diverged_note(runs)
+
+    def rise(r):   # how much the test accuracy rises after the first epoch
+        return r['final']['test_acc'] - by_epoch(r['history'], 1, 'test_acc')
+
+    def drop(r):   # how far the training loss falls after the first epoch
+        return by_epoch(r['history'], 1, 'loss') - r['final']['loss']
+    acc1 = {k: seed_values(t, lambda r: by_epoch(r['history'], 1, 'train_acc'))
+            for k, t in (('one', one), ('two', two))}
+    final = {k: seed_values(t, lambda r: r['final']['test_acc'])
+             for k, t in (('one', one), ('two', two))}
+    cmp = {'first': compare_seeds(acc1['two'], acc1['one']),
+           'rise': compare_seeds(seed_values(two, rise), seed_values(one, rise)),
+           'loss': compare_seeds(seed_values(two, drop), seed_values(one, drop)),
+           'final': compare_seeds(final['two'], final['one'])}
     fig, ax = new_figure()
-    for name, run in runs.items():
-        ax.plot([h['epoch'] for h in run['history']], [h['test_acc'] for h in run['history']],
-                marker='o', label=name)
+    for name, trained in runs.items():
+        if trained['runs']:
+            h = trained['runs'][min(trained['runs'])]['history']
+            ax.plot([e['epoch'] for e in h], [e['test_acc'] for e in h], marker='o',
+                    label='%s, seed %d' % (name, min(trained['runs'])))
     epoch_axis(ax)
     ax.set_ylabel('test accuracy')
     ax.legend(fontsize=7)
-    drop = {name: by_epoch(r['history'], 1, 'loss') - r['final']['loss']
-            for name, r in runs.items()}
-    one_acc1, two_acc1 = by_epoch(one['history'], 1, 'train_acc'), by_epoch(two['history'], 1,
-                                                                             'train_acc')
     claims = [
-        Claim('with the extra layer the first epoch\'s accuracy is lower', two_acc1 < one_acc1,
-              'epoch-1 train acc: one layer %s, two layers %s' % (fmt(one_acc1, 3),
-                                                                  fmt(two_acc1, 3))),
-        Claim('the later epochs\' accuracy is markedly higher (by more than a point)',
-              two['final']['test_acc'] > one['final']['test_acc'] + MARGIN,
-              'final test acc: one layer %s, two layers %s'
-              % (fmt(one['final']['test_acc'], 3), fmt(two['final']['test_acc'], 3))),
-        Claim('the loss then falls faster', drop['two hidden layers (256, 256)']
-              > drop['one hidden layer (256)'],
-              'loss drop from epoch 1 to the last: one layer %s, two layers %s'
-              % tuple(fmt(v, 3) for v in drop.values()), main=False),
+        Claim('with the extra layer the first epoch\'s accuracy is lower',
+              decided(cmp['first'], -1),
+              'epoch-1 train acc (points): ' + evidence(cmp['first'], 'two layers', 'one layer',
+                                                        2, 100, note)),
+        Claim('after the first epoch its accuracy rises markedly (more than one layer\'s does)',
+              decided(cmp['rise'], +1),
+              'test acc, last epoch minus epoch 1 (points): '
+              + evidence(cmp['rise'], 'two layers', 'one layer', 2, 100)),
+        Claim('gradient descent is faster: the loss falls more after the first epoch',
+              decided(cmp['loss'], +1),
+              'training loss, epoch 1 minus last epoch: '
+              + evidence(cmp['loss'], 'two layers', 'one layer', 3), main=False),
     ]
-    history = []
-    for name, run in runs.items():
-        history += tagged(run['history'], run=name)
-    return Outcome({'epoch1_train_acc': {'one': one_acc1, 'two': two_acc1},
-                    'final_test_acc': {'one': one['final']['test_acc'],
-                                       'two': two['final']['test_acc']}},
-                   claims, settings=two['hyperparameters'], history=history,
-                   final={name: r['final'] for name, r in runs.items()},
+    n = len(next(iter(two['runs'].values()))['history']) if two['runs'] else 0
+    return Outcome({'epoch1_train_acc': {k: _mean(v) for k, v in acc1.items()},
+                    'final_test_acc': {k: _mean(v) for k, v in final.items()},
+                    'comparisons': {k: comparison_json(c) for k, c in cmp.items()}},
+                   claims, settings=dict(next(iter(two['runs'].values()))['hyperparameters']
+                                         if two['runs'] else {}, seeds=seeds),
+                   history=_history(runs, 'run'), final=_finals(runs),
                    figures=save(fig, out, '3.9.2', 'extra_layer'),
                    answer='With the extra layer the first epoch reaches train acc %s (one '
-                          'layer: %s): at N(0, 0.01^2) init each layer shrinks the signal, so '
-                          'the deeper net needs more steps to get going; after %d epochs it '
-                          'ends %s the single layer (test acc %s vs %s).'
-                          % (fmt(two_acc1, 3), fmt(one_acc1, 3), len(two['history']),
-                             'above' if two['final']['test_acc'] > one['final']['test_acc']
-                             else 'below', fmt(two['final']['test_acc'], 3),
-                             fmt(one['final']['test_acc'], 3)))
+                          'layer: %s, means over %s): at N(0, 0.01^2) init each layer shrinks '
+                          'the signal, so the deeper net needs more steps to get going; after '
+                          '%d epochs, test acc two layers minus one: %s.'
+                          % (fmt(_mean(acc1['two']), 3), fmt(_mean(acc1['one']), 3),
+                             seeds_text(seeds), n,
+                             evidence(cmp['final'], 'two', 'one', 2, 100)))
