@@ -1,10 +1,12 @@
-"""Exercise of 3.8 (activation functions): the derivatives of sigmoid and tanh, and the properties
-the notes list, checked against autograd on the book's grid."""
+"""Exercises of 3.8 (activation functions): the derivatives of sigmoid and tanh, and the properties
+the notes list, checked against autograd on the book's grid; other activation functions (the
+section's run, ch3.harness.runs.activations, with ch3.book.activations.OTHER_ACTIVATIONS)."""
 from mxnet import nd
 
-from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt, save
+from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt, save, train
 from ch3.book.plotting import new_figure
 from ch3.book import activations
+from ch3.harness.runs import activations as activations_run
 
 EXERCISES = ExerciseList()
 
@@ -80,3 +82,42 @@ def derivatives(ctx, quick, out, seed):
                    figures=save(fig, out, '3.8.1', 'derivatives'),
                    answer="sigmoid' = e^-x / (1 + e^-x)^2 = s(1 - s); tanh' = 1 - tanh^2 "
                           '(tanh = 2 sigmoid(2x) - 1).')
+
+
+OTHER = tuple(activations.OTHER_ACTIVATIONS)   # leaky_relu, elu, softplus
+
+
+@EXERCISES.add('3.8.2', 'Look up other activation functions',
+               '（笔记只介绍了ReLU、sigmoid和tanh，没有回答这一题）',
+               '(the notes describe only ReLU, sigmoid and tanh; they do not answer this)',
+               full_note="the section's run (3.8 from scratch) on the book's grid "
+                         'nd.arange(-8, 8, 0.1)')
+def other_activations(ctx, quick, out, seed):
+    run = train(activations_run.run_scratch, seed, ctx=first_ctx(ctx))
+    final = run['final']
+    x = activations.grid(ctx=first_ctx(ctx)[0])
+    curves = activations_run.scratch_curves(x, activations.OTHER_ACTIVATIONS)
+    softplus_grad_vs_sigmoid = _max_abs(curves['softplus'][1], nd.sigmoid(x))
+    leaky_grad_min = float(curves['leaky_relu'][1].min().asscalar())
+    elu_min = float(curves['elu'][0].min().asscalar())
+    measured = {name: {'hand_grad_vs_autograd': final[name + '_grad_vs_autograd_of_scratch'],
+                       'value_vs_mxnet': final[name + '_value_max_abs_diff'],
+                       'grad_vs_mxnet_autograd': final[name + '_grad_max_abs_diff']}
+                for name in OTHER}
+    measured.update({'softplus_grad_vs_sigmoid': softplus_grad_vs_sigmoid,
+                     'leaky_relu_min_grad': leaky_grad_min, 'elu_min_value': elu_min,
+                     'leaky_slope': activations.LEAKY_SLOPE, 'elu_alpha': activations.ELU_ALPHA})
+    fig = activations.activation_figure(x, [(n, v, g) for n, (v, g) in curves.items()])
+    worst = max(max(m.values()) for name, m in measured.items() if name in OTHER)
+    return Outcome(measured, [], settings=run['hyperparameters'],
+                   figures=save(fig, out, '3.8.2', 'other_activations'),
+                   answer='Three others, each with its hand-written derivative checked against '
+                          'autograd and MXNet\'s built-in (largest difference %s): leaky ReLU '
+                          '(x for x > 0, %s x below: its gradient never drops below %s, so no '
+                          'unit dies), ELU (alpha (e^x - 1) below 0 with alpha %s: smooth, '
+                          'bounded below by -alpha (%s on the grid), negative outputs for x < 0) and '
+                          'softplus log(1 + e^x), a smooth ReLU whose derivative is the sigmoid '
+                          '(to %s).'
+                          % (fmt(worst), fmt(activations.LEAKY_SLOPE), fmt(leaky_grad_min),
+                             fmt(activations.ELU_ALPHA), fmt(elu_min),
+                             fmt(softplus_grad_vs_sigmoid)))
