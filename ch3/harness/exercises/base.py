@@ -215,6 +215,8 @@ def evidence(comparison, name_a, name_b, digits=4, scale=1.0, diverged=''):
         text = describe_comparison(scaled, name_a, name_b, digits)
         text = text.replace('(mean of %d seeds)' % comparison['n'],
                             '(mean of %s)' % seeds_text(comparison['seeds']))
+        text += (', beyond 2 se' if abs(comparison['diff']) > 2 * comparison['se']
+                 else ', within 2 se')
     if comparison['left_out']:
         text += '; left out (diverged): %s' % seeds_text(comparison['left_out'])
     return text + (' [%s]' % diverged if diverged else '')

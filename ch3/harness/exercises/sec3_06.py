@@ -1,14 +1,20 @@
 """Exercises of 3.6 (softmax regression from scratch): what goes wrong with the textbook softmax
-and cross_entropy in float32, and what fixes it. They use the section's own naive and stable
-functions (ch3.book.softmax)."""
+and cross_entropy in float32, and what fixes it (the section's own naive and stable functions,
+ch3.book.softmax); and the three rules for the last, smaller batch of an epoch, trained over
+several seeds."""
 import math
 
 import numpy as np
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
-from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt, json_number
+from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, compare_seeds,
+                                        comparison_json, diverged_note, evidence, first_ctx, fmt,
+                                        json_number, seed_list, seed_values, seeds_text, tagged,
+                                        train_seeds)
 from ch3.book import softmax as sm
+from ch3.harness.runs.data import fashion_mnist_iters
+from ch3.harness.settings import QUICK
 from ch3.utils import set_seed
 
 EXERCISES = ExerciseList()
@@ -132,3 +138,66 @@ def fixes(ctx, quick, out, seed):
                           'shift, and then no exp exceeds 1), and compute the loss as '
                           '-(o_y - max - log sum exp(o - max)) from the logits, never taking the '
                           'log of a probability; SoftmaxCrossEntropyLoss does both.')
+
+
+BATCH_RULES = {
+    'book': 'step / nominal batch size, last batch kept (the book, ch3\'s default)',
+    'real size': 'step / the batch\'s real size (train_ch3(..., batch_size=None))',
+    'discard': 'last batch dropped (last_batch=\'discard\')',
+}
+
+
+def batch_rule_run(ctx, rule, num_epochs=5, batch_size=256, lr=0.1, subset=None,
+                   verbose=False):
+    """3.6's from-scratch softmax regression under one last-batch rule (BATCH_RULES); returns
+    the per-epoch history."""
+    if rule not in BATCH_RULES:
+        raise ValueError('rule must be one of %s, got %r' % (', '.join(BATCH_RULES), rule))
+    train_iter, test_iter = fashion_mnist_iters(
+        batch_size, ctx, subset, last_batch='discard' if rule == 'discard' else 'keep')
+    step_size = None if rule == 'real size' else batch_size
+    return sm.train_scratch(train_iter, test_iter, num_epochs, step_size, lr, ctx,
+                            verbose=verbose)[1]
+
+
+@EXERCISES.add('3.6.4', 'The last batch of an epoch is smaller: does it matter whether its step '
+               'is divided by the nominal or the real batch size, or the batch is dropped?',
+               '（笔记在3.2中只说最后一批的步长偏小：“data_iter没有改变batch_size的值，会导致sgd梯度下降'
+               '函数的超参数偏低”；没有比较对训练结果的影响）',
+               '(under 3.2 the notes only say that the last batch\'s step is too small; they do '
+               'not compare what it does to training)',
+               full_note="3.6's from-scratch softmax regression at the book's settings (batch "
+                         '256, lr 0.1, 5 epochs, all 60,000 images: the last batch holds 96), '
+                         '5 seeds per rule')
+def batch_rules(ctx, quick, out, seed):
+    seeds = seed_list(quick, seed)
+    settings = dict(QUICK['3.6']) if quick else {'subset': None, 'num_epochs': 5}
+    runs = {rule: train_seeds(batch_rule_run, seeds, ctx=first_ctx(ctx), rule=rule, **settings)
+            for rule in BATCH_RULES}
+    acc = {r: seed_values(t, lambda h: h[-1]['test_acc']) for r, t in runs.items()}
+    loss = {r: seed_values(t, lambda h: h[-1]['loss']) for r, t in runs.items()}
+    cmp = {'%s - book' % r: {'test_acc': compare_seeds(acc[r], acc['book']),
+                             'loss': compare_seeds(loss[r], loss['book'])}
+           for r in ('real size', 'discard')}
+    note = diverged_note(runs)
+    history = []
+    for rule, trained in runs.items():
+        for s, h in trained['runs'].items():
+            history += tagged(h, rule=rule, seed=s)
+    n_train = settings['subset'] or 60000
+    return Outcome({'rules': BATCH_RULES, 'last_batch_size': n_train % 256,
+                    'final_test_acc': acc, 'final_loss': loss,
+                    'comparisons': {k: {m: comparison_json(c) for m, c in v.items()}
+                                    for k, v in cmp.items()}}, [],
+                   settings=dict(settings, batch_size=256, lr=0.1, seeds=seeds),
+                   history=history,
+                   answer='With %d training images the last batch holds %d. Final test acc '
+                          '(points): %s; %s. Final training loss: %s; %s.%s'
+                          % (n_train, n_train % 256,
+                             evidence(cmp['real size - book']['test_acc'], 'real size', 'book',
+                                      2, 100),
+                             evidence(cmp['discard - book']['test_acc'], 'discard', 'book', 2,
+                                      100),
+                             evidence(cmp['real size - book']['loss'], 'real size', 'book'),
+                             evidence(cmp['discard - book']['loss'], 'discard', 'book'),
+                             ' Diverged, left out: %s.' % note if note else ''))
