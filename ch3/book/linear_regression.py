@@ -1,4 +1,4 @@
-"""Sections 3.1-3.3: linear regression, its vectorized form, from scratch (3.2) and with Gluon (3.3).
+"""Sections 3.1-3.3: linear regression, vectorized, from scratch (3.2) and with Gluon (3.3).
 
 3.1  Model and loss, for an example x (1, d):  y_hat = x w + b,  l(w, b) = (y_hat - y)^2 / 2.
      Minibatch SGD over a batch B of size |B| with learning rate lr:
@@ -48,7 +48,7 @@ def make_data(num_examples=num_examples, ctx=None):
 
 
 def scatter_figure(features, labels):
-    """3.2: the second feature (n,) against the labels (n,) as a scatter plot; returns the Figure."""
+    """3.2: the second feature (n,) against the labels (n,) as a scatter plot (a Figure)."""
     fig, ax = new_figure()
     ax.scatter(features[:, 1].asnumpy(), labels.asnumpy(), 1)
     ax.set_xlabel('features[:, 1]')
