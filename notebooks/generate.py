@@ -76,7 +76,9 @@ TOPICS = [
      'against test loss.',
      [('3.11', 'scratch', 'scratch',
        'From scratch: the three fits with our own linear model and minibatch SGD; each plot '
-       'shows training and test loss per epoch on a log scale.'),
+       'shows training and test loss per epoch on a log scale. Then k-fold cross-validation '
+       'picks between the cubic and the linear model without the test set, and the last plot '
+       'shows training, test and validation error against the polynomial degree (capacity).'),
       ('3.11', 'gluon', 'gluon',
        'With Gluon, as in the book: `nn.Dense(1)`, `L2Loss` and a `Trainer`.')]),
     ('sec3_12_weight_decay', '3.12 Weight decay',
@@ -126,8 +128,9 @@ TOPICS = [
      'the categorical ones, train a linear model with Adam and judge it by the log RMSE in '
      'K-fold cross-validation.',
      [('3.16', 'scratch', 'scratch',
-       'From scratch: the linear model with our own Adam, scored by 5-fold cross-validation, '
-       'then trained on all 1460 houses to predict the test set.'),
+       'A first look at the data (the shapes and a few rows and columns), then from scratch: '
+       'the linear model with our own Adam, scored by 5-fold cross-validation, then trained on '
+       'all 1460 houses to predict the test set.'),
       ('3.16', 'gluon', 'gluon',
        'With Gluon, as in the book: `nn.Dense(1)`, `L2Loss` and a Trainer with \'adam\'.')]),
 ]
