@@ -87,7 +87,8 @@ SOFTMAX = [
     code('plot_histories({\'from scratch (3.6)\': history, \'Gluon (3.7)\': history_gluon});'),
     md('Our numbers beside the book\'s (the book\'s are for 5 epochs on all the data).'),
     code('compare(result(\'3.4\', \'scratch\', exp_50=float(exp_50)),\n'
-         '        result(\'3.6\', \'scratch\', history), result(\'3.7\', \'gluon\', history_gluon))'),
+         '        result(\'3.6\', \'scratch\', history),\n'
+         '        result(\'3.7\', \'gluon\', history_gluon))'),
 ]
 
 FASHION_MNIST = [
@@ -149,7 +150,7 @@ ACTIVATIONS = [
     code('hand = {\'relu\': activations.relu_grad, \'sigmoid\': activations.sigmoid_grad,\n'
          '        \'tanh\': activations.tanh_grad}\n'
          'diffs = {name: float((hand[name](x) - grad).abs().max().asscalar())\n'
-         '         for name, _, grad in curves}\n'
+         '         for name, values, grad in curves}\n'
          'zero = nd.array([0.0])\n'
          'sigmoid_grad_at_0 = float(activations.sigmoid_grad(zero).asscalar())\n'
          'tanh_grad_at_0 = float(activations.tanh_grad(zero).asscalar())\n'
@@ -190,7 +191,8 @@ MLP = [
          '               book={\'book 3.9\': get_section(\'3.9\').book[\'history\'],\n'
          '                     \'book 3.10\': get_section(\'3.10\').book[\'history\']});'),
     md('Our numbers beside the book\'s.'),
-    code('compare(result(\'3.9\', \'scratch\', history), result(\'3.10\', \'gluon\', history_gluon))'),
+    code('compare(result(\'3.9\', \'scratch\', history),\n'
+         '        result(\'3.10\', \'gluon\', history_gluon))'),
 ]
 
 DROPOUT = [
@@ -228,7 +230,8 @@ DROPOUT = [
          '               book={\'book, from scratch\': book[\'scratch_history\'],\n'
          '                     \'book, Gluon\': book[\'gluon_history\']});'),
     md('Our numbers beside the book\'s.'),
-    code('compare(result(\'3.13\', \'scratch\', history), result(\'3.13\', \'gluon\', history_gluon))'),
+    code('compare(result(\'3.13\', \'scratch\', history),\n'
+         '        result(\'3.13\', \'gluon\', history_gluon))'),
 ]
 
 BACKPROP = [
@@ -261,7 +264,8 @@ BACKPROP = [
     code('kept = backprop.cache_size(cache)\n'
          'compare(result(\'3.14\', \'scratch\', J=float(J.asscalar()),\n'
          '               autograd_max_rel_diff=max(rel_diff.values()),\n'
-         '               intermediate_arrays=kept[\'arrays\'], intermediate_bytes=kept[\'bytes\']))'),
+         '               intermediate_arrays=kept[\'arrays\'],\n'
+         '               intermediate_bytes=kept[\'bytes\']))'),
 ]
 
 INITIALIZATION = [
@@ -276,8 +280,8 @@ INITIALIZATION = [
     code('initialization.layer_outputs_figure(runs)'),
     md('MXNet\'s default `net.initialize()` draws U(-0.07, 0.07); Xavier draws '
        'U(-sqrt(6/(a+b)), sqrt(6/(a+b))) for a layer with a inputs and b outputs.'),
-    code('W_default, _ = initialization.dense_init(784, 256)\n'
-         'W_xavier, _ = initialization.dense_init(784, 256, init.Xavier())\n'
+    code('W_default, b_default = initialization.dense_init(784, 256)\n'
+         'W_xavier, b_xavier = initialization.dense_init(784, 256, init.Xavier())\n'
          'default_bound = float(W_default.abs().max().asscalar())\n'
          'print(\'largest |w|: default %.4f, Xavier %.4f (bound %.4f)\'\n'
          '      % (default_bound, W_xavier.abs().max().asscalar(),\n'
@@ -301,8 +305,180 @@ INITIALIZATION = [
          '               random_init_distinct_units=spread[\'random\'][\'distinct_units\']))'),
 ]
 
+LINEAR_REGRESSION = [
+    md('3.1: adding two 1000-element vectors one element at a time in Python against one '
+       'vectorized `+`.'),
+    code('from mxnet import autograd, nd\n'
+         'from ch3.book import linear_regression\n\n'
+         'show_source(linear_regression.add_elementwise)\n'
+         'a, b = nd.ones(shape=1000), nd.ones(shape=1000)\n'
+         'timer = d2l.Timer()\n'
+         'linear_regression.add_elementwise(a, b).wait_to_read()\n'
+         'loop_seconds = timer.stop()\n'
+         'timer = d2l.Timer()\n'
+         'linear_regression.add_vectorized(a, b).wait_to_read()\n'
+         'vector_seconds = timer.stop()\n'
+         'loop_seconds, vector_seconds'),
+    md('3.2: 1000 examples from y = X [2, -3.4] + 4.2 + noise; the second feature against the '
+       'label.'),
+    code('features, labels = linear_regression.make_data(ctx=ctx)\n'
+         'print(features[0], labels[0])\n'
+         'linear_regression.scatter_figure(features, labels)'),
+    md('The pieces of the from-scratch version: random minibatches, the model, the squared loss '
+       'and minibatch SGD.'),
+    code('show_source(d2l.data_iter, d2l.linreg, d2l.squared_loss, d2l.sgd)'),
+    md('The book\'s training loop: three epochs, batch 10, lr 0.03, with w ~ N(0, 0.01^2) and '
+       'b = 0. The learned w and b should be close to the true ones.'),
+    code('lr, num_epochs, batch_size = 0.03, 3, 10\n'
+         'net, loss = d2l.linreg, d2l.squared_loss\n'
+         'w, b = linear_regression.init_params(ctx=ctx)\n'
+         'losses = []\n'
+         'for epoch in range(num_epochs):\n'
+         '    for X, y in d2l.data_iter(batch_size, features, labels):\n'
+         '        with autograd.record():\n'
+         '            l = loss(net(X, w, b), y)   # the minibatch\'s losses\n'
+         '        l.backward()                    # gradients of their sum\n'
+         '        d2l.sgd([w, b], lr, batch_size)\n'
+         '    losses.append(float(loss(net(features, w, b), labels).mean().asscalar()))\n'
+         '    print(\'epoch %d, loss %f\' % (epoch + 1, losses[-1]))\n'
+         'linear_regression.true_w, w.reshape((-1,)), linear_regression.true_b, b'),
+    md('3.3 with Gluon: the same data through a `DataLoader`, `nn.Dense(1)`, `L2Loss` and a '
+       '`Trainer`.'),
+    code('show_source(linear_regression.gluon_net, linear_regression.train_gluon)'),
+    code('net = linear_regression.gluon_net(ctx)\n'
+         '(weight, bias), history_gluon = linear_regression.train_gluon(net, features, labels,\n'
+         '                                                              ctx=ctx)\n'
+         'weight, bias'),
+    md('The loss over all examples per epoch, both versions.'),
+    code('epochs = range(1, num_epochs + 1)\n'
+         'd2l.semilogy(epochs, losses, \'epoch\', \'loss\', epochs,\n'
+         '             [h[\'loss\'] for h in history_gluon], [\'from scratch\', \'Gluon\']);'),
+    md('Our numbers beside the book\'s.'),
+    code('compare(result(\'3.1\', \'scratch\', loop_seconds=loop_seconds,\n'
+         '               vector_seconds=vector_seconds),\n'
+         '        result(\'3.2\', \'scratch\', loss=losses, w=w.asnumpy().ravel().tolist(),\n'
+         '               b=float(b.asscalar())),\n'
+         '        result(\'3.3\', \'gluon\', loss=[h[\'loss\'] for h in history_gluon],\n'
+         '               w=weight.asnumpy().ravel().tolist(), b=float(bias.asscalar())))'),
+]
+
+MODEL_SELECTION = [
+    md('Data: y = 1.2x - 3.4x^2 + 5.6x^3 + 5 + noise, 100 training and 100 test examples; the '
+       'three fits use [x, x^2, x^3], x alone, and [x, x^2, x^3] on only two examples.'),
+    code('from mxnet import nd\n'
+         'from ch3.book import model_selection\n\n'
+         'features, poly_features, labels = model_selection.make_poly_data(ctx=ctx)\n'
+         'fits = model_selection.book_fits(features, poly_features, labels)\n'
+         'features[:2], poly_features[:2], labels[:2]'),
+    md('The book\'s fit with Gluon: `nn.Dense(1)`, `L2Loss` and SGD; `fit_and_plot` plots '
+       'training and test loss per epoch on a log scale.'),
+    code('show_source(model_selection.fit_gluon)'),
+    code('num_epochs = setting(\'3.11\', \'num_epochs\', 100)\n'
+         'final = {}\n'
+         'for name in (\'normal\', \'underfit\', \'overfit\'):\n'
+         '    (w, b), history, fig = model_selection.fit_and_plot(\n'
+         '        *fits[name], fit=model_selection.fit_gluon, num_epochs=num_epochs, ctx=ctx,\n'
+         '        title=name)\n'
+         '    final[name] = {\'train_loss\': history[-1][\'train_loss\'],\n'
+         '                   \'test_loss\': history[-1][\'test_loss\'],\n'
+         '                   \'w\': w.asnumpy().ravel().tolist(), \'b\': float(b.asscalar())}'),
+    md('From scratch: the same loop with `linreg`, `squared_loss` and `sgd`, on the third-order '
+       'fit.'),
+    code('show_source(model_selection.fit_scratch)\n'
+         '(w, b), history_scratch = model_selection.fit_scratch(*fits[\'normal\'],\n'
+         '                                                      num_epochs=num_epochs, ctx=ctx)\n'
+         'w.reshape((-1,)), b, history_scratch[-1]'),
+    md('k-fold cross-validation chooses between the cubic and the linear model without the '
+       'test set.'),
+    code('k = setting(\'3.11\', \'k\', 5)\n'
+         'n = model_selection.n_train\n'
+         'cubic = model_selection.cross_validate(k, poly_features[:n], labels[:n],\n'
+         '                                       num_epochs=num_epochs, ctx=ctx, verbose=False)\n'
+         'linear = model_selection.cross_validate(k, features[:n], labels[:n],\n'
+         '                                        num_epochs=num_epochs, ctx=ctx, verbose=False)\n'
+         'cubic[\'valid_mean\'], linear[\'valid_mean\']'),
+    md('Training, test and validation error of the least-squares fit against the polynomial '
+       'degree: the test error falls, then rises again.'),
+    code('curve = model_selection.capacity_curve(features, labels, k=k)\n'
+         'model_selection.capacity_figure(curve)'),
+    md('Our numbers beside the book\'s (its data and seed differ from ours).'),
+    code('compare(result(\'3.11\', \'gluon\', **final),\n'
+         '        result(\'3.11\', \'scratch\', normal=dict(\n'
+         '            train_loss=history_scratch[-1][\'train_loss\'],\n'
+         '            test_loss=history_scratch[-1][\'test_loss\'],\n'
+         '            w=w.asnumpy().ravel().tolist(), b=float(b.asscalar()))))'),
+]
+
+WEIGHT_DECAY = [
+    md('20 training examples with 200 features: a linear model overfits them.'),
+    code('from ch3.book import weight_decay\n\n'
+         'data = weight_decay.make_data(ctx=ctx)\n'
+         '[a.shape for a in data]'),
+    md('From scratch: the L2 penalty lambd/2 ||w||^2 added to each example\'s squared loss.'),
+    code('show_source(weight_decay.l2_penalty, weight_decay.fit_scratch)'),
+    code('num_epochs = setting(\'3.12\', \'num_epochs\', 100)\n'
+         'w_norm = {\'scratch\': {}, \'gluon\': {}}\n'
+         'for lambd in (0, 3):\n'
+         '    (w, b), history, fig = weight_decay.fit_and_plot(\n'
+         '        lambd, data, num_epochs=num_epochs, ctx=ctx)\n'
+         '    w_norm[\'scratch\'][\'lambd=%d\' % lambd] = float(w.norm().asscalar())'),
+    md('With Gluon: the Trainer\'s `wd` decays the weights; a second Trainer steps the bias.'),
+    code('show_source(weight_decay.gluon_trainers)\n'
+         'for wd in (0, 3):\n'
+         '    (w, b), history, fig = weight_decay.fit_and_plot(\n'
+         '        wd, data, fit=weight_decay.fit_gluon, num_epochs=num_epochs, ctx=ctx)\n'
+         '    w_norm[\'gluon\'][\'lambd=%d\' % wd] = float(w.norm().asscalar())'),
+    md('Our numbers beside the book\'s (the L2 norm of w after training).'),
+    code('compare(result(\'3.12\', \'scratch\', w_norm={\'scratch\': w_norm[\'scratch\']}),\n'
+         '        result(\'3.12\', \'gluon\', w_norm={\'gluon\': w_norm[\'gluon\']}))'),
+]
+
+KAGGLE_HOUSE = [
+    md('A first look at the data: 1460 training and 1459 test houses.'),
+    code('from ch3.book import kaggle_house\n\n'
+         'data = kaggle_house.load_data(ctx=ctx)\n'
+         'print(data[\'train_data\'].shape, data[\'test_data\'].shape)\n'
+         'kaggle_house.first_look(data[\'train_data\'])'),
+    md('Preprocessing: standardize the numeric features, set their missing values to 0 and '
+       'one-hot encode the rest.'),
+    code('show_source(kaggle_house.preprocess)\n'
+         'data[\'train_features\'].shape, data[\'test_features\'].shape'),
+    md('The score is the RMSE of the log prices; the model is `nn.Dense(1)`, trained on the '
+       'squared loss with Adam.'),
+    code('show_source(kaggle_house.log_rmse, kaggle_house.get_net, kaggle_house.train)'),
+    md('5-fold validation (in quick mode 2 folds and 10 epochs); the plot shows fold 0.'),
+    code('k = setting(\'3.16\', \'k\', 5)\n'
+         'num_epochs = setting(\'3.16\', \'num_epochs\', 100)\n'
+         'lr, weight_decay, batch_size = 5, 0, 64\n'
+         'folds = kaggle_house.k_fold(k, data[\'train_features\'], data[\'train_labels\'],\n'
+         '                            num_epochs, lr, weight_decay, batch_size, ctx=ctx)\n'
+         'kaggle_house.fold_figure(folds[\'folds\'][0]);'),
+    md('From scratch: the same model with `linreg` and a hand-written Adam.'),
+    code('show_source(kaggle_house.adam)\n'
+         'folds_scratch = kaggle_house.k_fold(\n'
+         '    k, data[\'train_features\'], data[\'train_labels\'], num_epochs, lr, weight_decay,\n'
+         '    batch_size, from_scratch=True, ctx=ctx)'),
+    md('Train on all 1460 houses and write the predictions in Kaggle\'s format.'),
+    code('prediction = kaggle_house.train_and_pred(\n'
+         '    data[\'train_features\'], data[\'test_features\'], data[\'train_labels\'],\n'
+         '    data[\'test_data\'], \'submission.csv\', num_epochs, lr, weight_decay, batch_size,\n'
+         '    overwrite=True, ctx=ctx)\n'
+         'prediction[\'rows\'], prediction[\'train_log_rmse\']'),
+    md('Our numbers beside the book\'s.'),
+    code('def scores(result_of_k_fold):\n'
+         '    return dict(train_log_rmse=result_of_k_fold[\'train_mean\'],\n'
+         '                valid_log_rmse=result_of_k_fold[\'valid_mean\'],\n'
+         '                num_features=data[\'train_features\'].shape[1])\n\n'
+         'compare(result(\'3.16\', \'gluon\', **scores(folds)),\n'
+         '        result(\'3.16\', \'scratch\', **scores(folds_scratch)))'),
+]
+
 # (file stem, title, introduction, sections, cells)
 TOPICS = [
+    ('sec3_01_linear_regression', '3.1–3.3 Linear regression',
+     'A linear model predicts y from features x as y_hat = x w + b and is trained by minibatch '
+     'stochastic gradient descent on the squared loss (y_hat - y)^2 / 2.',
+     ['3.1', '3.2', '3.3'], LINEAR_REGRESSION),
     ('sec3_04_softmax_regression', '3.4, 3.6–3.7 Softmax regression',
      'Softmax regression turns 10 linear outputs o into class probabilities '
      'softmax(o)_j = exp(o_j) / sum_k exp(o_k) and is trained with the cross-entropy loss '
@@ -327,6 +503,18 @@ TOPICS = [
      'Many layers multiply many factors, so outputs and gradients can vanish or explode; '
      'random initialization (MXNet\'s default or Xavier) keeps them in range and breaks the '
      'symmetry between hidden units.', ['3.15'], INITIALIZATION),
+    ('sec3_11_model_selection', '3.11 Model selection, underfitting and overfitting',
+     'Fitting a third-order polynomial with a cubic model (a good fit), a linear one '
+     '(underfitting) and a cubic one on only two examples (overfitting), and watching training '
+     'against test loss.', ['3.11'], MODEL_SELECTION),
+    ('sec3_12_weight_decay', '3.12 Weight decay',
+     'High-dimensional linear regression (200 features, 20 training examples) overfits; adding '
+     'lambd/2 ||w||^2 to the loss (weight decay) shrinks w and lowers the test loss.',
+     ['3.12'], WEIGHT_DECAY),
+    ('sec3_16_kaggle_house', '3.16 Kaggle house prices',
+     'Predict house prices from 79 features: standardize the numeric features, one-hot encode '
+     'the categorical ones, train a linear model with Adam and judge it by the log RMSE in '
+     'K-fold cross-validation.', ['3.16'], KAGGLE_HOUSE),
 ]
 
 

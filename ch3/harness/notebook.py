@@ -22,7 +22,7 @@ def source(*objects):
 
 
 def show_source(*objects):
-    """Display the source of the given book functions (highlighted in Jupyter, printed elsewhere)."""
+    """Display the source of the given book functions (highlighted in Jupyter, else printed)."""
     text = source(*objects)
     if _in_ipython():
         from IPython.display import Code, display
@@ -54,18 +54,25 @@ def result(section, impl, history=(), **final):
 
 
 def compare(*results):
-    """Print the book's notes for the sections of `results` (its text entries we report no value
-    for), and return our numbers beside the book's recorded ones as a DataFrame (report.compare)."""
-    ours = set().union(*(report.flatten(r.get('final')) for r in results))
-    seen = []
+    """Our numbers beside the book's recorded ones as a DataFrame, one column per result and per
+    section; nested numbers on both sides are flattened ({'normal': {'w': ..}} -> normal_w) so
+    they meet in one row. Prints the book's notes (its text entries we report no value for)."""
+    import pandas as pd
+    numbers = []
     for r in results:
-        if r['section'] in seen:
-            continue
-        seen.append(r['section'])
-        for key, text in report.book_notes(get_section(r['section']).book):
+        if r['section'] not in numbers:
+            numbers.append(r['section'])
+    books = [report.flatten(get_section(n).book) for n in numbers]
+    ours = set().union(*(report.flatten(r.get('final')) for r in results))
+    for number, book in zip(numbers, books):
+        for key, text in report.book_notes(book):
             if key not in ours:
-                print('book %s, %s: %s' % (r['section'], key, text))
-    return report.compare(*results)
+                print('book %s, %s: %s' % (number, key, text))
+    rows = report.comparison(results, books)
+    columns = ['ours %s (%s)' % (r['impl'], r['section']) for r in results] + \
+              ['book %s' % n for n in numbers]
+    return pd.DataFrame([[report.format_value(v) for v in mine + book] for _, mine, book in rows],
+                        index=[key for key, _, _ in rows], columns=columns)
 
 
 def plot_histories(histories, key='test_acc', book=None):
