@@ -62,11 +62,14 @@ SOFTMAX = [
     md('The model is softmax(X W + b) on the flattened 28x28 images and the loss is '
        '-log of the probability given to the true class.'),
     code('show_source(softmax.init_params, softmax.net, softmax.cross_entropy)'),
-    md('Train with `train_ch3` and minibatch SGD (lr 0.1); it prints one line per epoch.'),
+    md('Before training the model is right about one time in ten (chance); `train_ch3` then '
+       'trains it with minibatch SGD (lr 0.1) and prints one line per epoch.'),
     code('W, b = softmax.init_params(ctx)\n'
          'lr = 0.1\n\n'
          'def net(X):\n'
          '    return softmax.net(X, W, b)\n\n'
+         'untrained_test_acc = d2l.evaluate_accuracy(test_iter, net)\n'
+         'print(\'untrained test acc %.3f\' % untrained_test_acc)\n'
          'history = d2l.train_ch3(net, train_iter, test_iter, softmax.cross_entropy, num_epochs,\n'
          '                        batch_size, [W, b], lr, ctx=ctx)'),
     md('Predictions on the first test images (true label above the predicted one).'),
@@ -83,11 +86,14 @@ SOFTMAX = [
          'trainer = gluon.Trainer(net_gluon.collect_params(), \'sgd\', {\'learning_rate\': 0.1})\n'
          'history_gluon = d2l.train_ch3(net_gluon, train_iter, test_iter, loss, num_epochs,\n'
          '                              batch_size, None, None, trainer, ctx=ctx)'),
-    md('Test accuracy per epoch for both versions.'),
-    code('plot_histories({\'from scratch (3.6)\': history, \'Gluon (3.7)\': history_gluon});'),
+    md('Test accuracy per epoch for both versions; dashed: the book\'s printed epochs.'),
+    code('from ch3.harness.registry import get_section\n\n'
+         'plot_histories({\'from scratch (3.6)\': history, \'Gluon (3.7)\': history_gluon},\n'
+         '               book={\'book 3.6\': get_section(\'3.6\').book[\'history\'],\n'
+         '                     \'book 3.7\': get_section(\'3.7\').book[\'history\']});'),
     md('Our numbers beside the book\'s (the book\'s are for 5 epochs on all the data).'),
     code('compare(result(\'3.4\', \'scratch\', exp_50=float(exp_50)),\n'
-         '        result(\'3.6\', \'scratch\', history),\n'
+         '        result(\'3.6\', \'scratch\', history, untrained_test_acc=untrained_test_acc),\n'
          '        result(\'3.7\', \'gluon\', history_gluon))'),
 ]
 

@@ -211,3 +211,17 @@ def test_result_takes_the_last_epoch_and_compare_flattens_nested_book_numbers():
                                               '[%s]' % ', '.join('%.4g' % v for v in book_w)]
     from ch3.book import softmax
     assert source(softmax.net).startswith('def net(X, W, b):')
+
+
+def test_plot_histories_reads_dict_rows_and_the_books_list_rows():
+    import matplotlib
+    matplotlib.use('Agg')
+    from ch3.harness.notebook import plot_histories
+    ours = [{'epoch': 1, 'test_acc': 0.6}, {'epoch': 2, 'test_acc': 0.7}]
+    fig = plot_histories({'ours': ours}, book={'book 3.6': get_section('3.6').book['history']})
+    (mine, book), = [ax.get_lines() for ax in fig.axes]
+    assert list(mine.get_ydata()) == [0.6, 0.7]
+    assert list(book.get_xdata()) == [1, 2, 3, 4, 5]
+    assert list(book.get_ydata()) == [row[2] for row in get_section('3.6').book['history']]
+    from ch3.book.plotting import plt
+    plt.close(fig)

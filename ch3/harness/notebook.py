@@ -75,16 +75,28 @@ def compare(*results):
                         index=[key for key, _, _ in rows], columns=columns)
 
 
+BOOK_ROW = ('loss', 'train_acc', 'test_acc')   # a book history row given as a list (3.6, 3.7)
+
+
+def _epochs(history):
+    """A history as [{'epoch', 'loss', ...}]; rows given as [loss, train_acc, test_acc] lists are
+    numbered from epoch 1."""
+    return [row if isinstance(row, dict) else dict(zip(BOOK_ROW, row), epoch=i)
+            for i, row in enumerate(history, 1)]
+
+
 def plot_histories(histories, key='test_acc', book=None):
     """A pyplot Figure of `key` per epoch for {label: history}, with the book's histories
     {label: history} as dashed lines (shown inline in Jupyter); returns the Figure."""
+    histories = {label: _epochs(h) for label, h in histories.items()}
+    book = {label: _epochs(h) for label, h in (book or {}).items()}
     from ch3.book.plotting import plt, set_figsize
     set_figsize((4.5, 3))
     fig = plt.figure()
     for label, history in histories.items():
         plt.plot([h['epoch'] for h in history], [h[key] for h in history], marker='o',
                  label=label)
-    for label, history in (book or {}).items():
+    for label, history in book.items():
         plt.plot([h['epoch'] for h in history], [h[key] for h in history], linestyle='--',
                  marker='x', label=label)
     plt.xlabel('epoch')
