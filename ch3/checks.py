@@ -169,3 +169,38 @@ def check_finite_number(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError('%s must be a finite number, got %r' % (name, value))
     return float(value)
+
+
+def check_fit_data(train_features, test_features, train_labels, test_labels):
+    """3.11/3.12: ValueError unless features (n, d) and labels (n,) pair up and the train and
+    test features have the same columns."""
+    if train_features.shape[0] != train_labels.shape[0]:
+        raise ValueError('train_features and train_labels differ in length: %d vs %d'
+                         % (train_features.shape[0], train_labels.shape[0]))
+    if test_features.shape[0] != test_labels.shape[0]:
+        raise ValueError('test_features and test_labels differ in length: %d vs %d'
+                         % (test_features.shape[0], test_labels.shape[0]))
+    if train_features.shape[1:] != test_features.shape[1:]:
+        raise ValueError('train and test features differ in shape: %s vs %s'
+                         % (train_features.shape, test_features.shape))
+
+
+def check_nonnegative(name, value):
+    """Return `value` as float if it is a finite number >= 0, else raise ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not math.isfinite(value) or value < 0:
+        raise ValueError('%s must be a finite number >= 0 (0 turns it off), got %r'
+                         % (name, value))
+    return float(value)
+
+
+def check_house_data(features, labels, name):
+    """3.16: ValueError unless features (n, d) and labels (n, 1) are non-empty, equally long and
+    the labels positive prices (their logarithm is scored); labels None is accepted."""
+    if labels is None:
+        return
+    if len(features) != len(labels) or len(features) == 0:
+        raise ValueError('%s features and labels must be non-empty and equally long, got %d and %d'
+                         % (name, len(features), len(labels)))
+    if labels.min().asscalar() <= 0:
+        raise ValueError('%s labels must be positive prices (their logarithm is scored)' % name)
