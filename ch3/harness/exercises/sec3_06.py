@@ -10,7 +10,7 @@ from mxnet.gluon import loss as gloss
 
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, compare_seeds,
                                         comparison_json, diverged_note, evidence, first_ctx, fmt,
-                                        json_number, seed_list, seed_values, seeds_text, tagged,
+                                        json_number, seed_list, seed_values, tagged,
                                         train_seeds)
 from ch3.book import softmax as sm
 from ch3.harness.runs.data import fashion_mnist_iters

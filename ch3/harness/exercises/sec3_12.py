@@ -1,11 +1,15 @@
 """Exercises of 3.12 (weight decay): other remedies for overfitting, the Bayesian reading of
 weight decay, and the sweep of the weight-decay strength (ch3.harness.runs.weight_decay)."""
+import math
+
 import numpy as np
 
-from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, epoch_axis, fmt, save, tagged,
-                                train)
-from ch3.harness.exercises.sec3_13 import (BOOK_PROBS, NO_DROPOUT, long_settings, mlp_run,
-                                   tail_mean)
+from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, all_hold, compare_seeds,
+                                        comparison_json, decided, decided_same, diverged_note,
+                                        epoch_axis, evidence, fmt, save, seed_list, seed_values,
+                                        seeds_text, tagged, train_seeds)
+from ch3.harness.exercises.sec3_13 import (BOOK_PROBS, NO_DROPOUT, OVERFIT_NOTE, gap, mlp_run,
+                                           overfit_settings)
 from ch3.book.plotting import new_figure
 from ch3.book import weight_decay as wd_section
 from ch3.utils import set_seed
@@ -13,58 +17,78 @@ from ch3.utils import set_seed
 EXERCISES = ExerciseList()
 
 
+REMEDIES = ('dropout', 'batchnorm')
+
+
 @EXERCISES.add('3.12.1', 'Besides weight decay, more training data and a model of the right '
                'complexity, what else counters overfitting?',
                'dropout：…在前向传播的时候，让某个神经元的激活值以一定的概率p停止工作。…Batch Nomalization：…有一定的正则效果。',
                'dropout (switch each activation off with probability p in the forward pass, a '
                'kind of bagging) and batch normalization ("has a certain regularizing effect")',
-               full_note="the MLP of 3.13 (256, 256), 10 epochs (twice the book's) on the full "
-                         'data: plain, with dropout (0.2, 0.5), with BatchNorm after each hidden '
-                         'Dense; accuracies are means of the last 3 epochs')
+               full_note="the MLP of 3.13 (256, 256) on " + OVERFIT_NOTE + ': plain, with '
+                         'dropout (0.2, 0.5), with BatchNorm after each hidden Dense; 5 seeds; '
+                         'train accuracy in prediction mode (dropout off, BatchNorm running '
+                         'statistics)')
 def other_remedies(ctx, quick, out, seed):
-    settings = long_settings(quick)
-    runs = {'none': train(mlp_run, seed, ctx=ctx, drop_probs=NO_DROPOUT, **settings),
-            'dropout': train(mlp_run, seed, ctx=ctx, drop_probs=BOOK_PROBS, **settings),
-            'batchnorm': train(mlp_run, seed, ctx=ctx, batchnorm=True, **settings)}
-    acc = {r: tail_mean(h, 'test_acc') for r, h in runs.items()}
-    train_acc = {r: tail_mean(h, 'train_acc') for r, h in runs.items()}
-    gap = {r: train_acc[r] - acc[r] for r in runs}
-    final = {r: h[-1] for r, h in runs.items()}
-
-    def line(r):
-        return '%s: train %s, test %s' % (r, fmt(train_acc[r], 3), fmt(acc[r], 3))
-    claims = [
-        Claim('dropout counters overfitting (a higher test accuracy, a smaller gap to the '
-              'training accuracy)', acc['dropout'] > acc['none'] + MARGIN
-              and gap['dropout'] < gap['none'],
-              'accuracies (mean of the last 3 epochs), %s; %s' % (line('none'), line('dropout'))),
-        Claim('batch normalization has a regularizing effect (the same test)',
-              acc['batchnorm'] > acc['none'] + MARGIN and gap['batchnorm'] < gap['none'],
-              'accuracies (mean of the last 3 epochs), %s; %s'
-              % (line('none'), line('batchnorm'))),
-    ]
+    settings, seeds = overfit_settings(quick), seed_list(quick, seed)
+    runs = {'none': train_seeds(mlp_run, seeds, ctx=ctx, drop_probs=NO_DROPOUT, **settings),
+            'dropout': train_seeds(mlp_run, seeds, ctx=ctx, drop_probs=BOOK_PROBS, **settings),
+            'batchnorm': train_seeds(mlp_run, seeds, ctx=ctx, batchnorm=True, **settings)}
+    acc = {r: seed_values(t, lambda h: h[-1]['test_acc']) for r, t in runs.items()}
+    gaps = {r: seed_values(t, gap) for r, t in runs.items()}
+    narrower = {r: compare_seeds(gaps['none'], gaps[r]) for r in REMEDIES}
+    better = {r: compare_seeds(acc[r], acc['none']) for r in REMEDIES}
+    note = diverged_note(runs)
+    baseline = compare_seeds(gaps['none'], {s: 0.0 for s in gaps['none']})
+    claims = []
+    for r, text in (('dropout', 'dropout counters overfitting: it narrows the train - test '
+                                'gap'),
+                    ('batchnorm', 'batch normalization has a regularizing effect: it narrows '
+                                  'the train - test gap')):
+        claims.append(Claim(text, decided(narrower[r], +1),
+                            'train - test acc at the last epoch (points): %s'
+                            % evidence(narrower[r], 'none', r, 2, 100, note)))
+        claims.append(Claim('%s raises the test accuracy' % r, decided(better[r], +1),
+                            'test acc (points): %s' % evidence(better[r], r, 'none', 2, 100),
+                            main=False))
     fig, ax = new_figure()
-    for r, history in runs.items():
-        ax.plot([h['epoch'] for h in history], [h['test_acc'] for h in history], label=r)
+    for r, trained in runs.items():
+        if trained['runs']:
+            s = min(trained['runs'])
+            history = trained['runs'][s]
+            line, = ax.plot([h['epoch'] for h in history],
+                            [h['train_acc_eval'] for h in history], ':')
+            ax.plot([h['epoch'] for h in history], [h['test_acc'] for h in history],
+                    color=line.get_color(), label='%s (seed %d)' % (r, s))
     epoch_axis(ax)
-    ax.set_ylabel('test accuracy')
+    ax.set_ylabel('accuracy (dotted: train)')
     ax.legend(fontsize=7)
     history = []
-    for r, h in runs.items():
-        history += tagged(h, remedy=r)
-    return Outcome({'final_test_acc': acc, 'train_minus_test_acc': gap}, claims,
-                   settings=settings, history=history, final=final,
+    for r, trained in runs.items():
+        for s, h in trained['runs'].items():
+            history += tagged(h, remedy=r, seed=s)
+    return Outcome({'final_test_acc': acc, 'train_minus_test_acc': gaps,
+                    'baseline_gap': comparison_json(baseline),
+                    'gap_none_minus_remedy': {r: comparison_json(c) for r, c in narrower.items()},
+                    'test_acc_remedy_minus_none': {r: comparison_json(c)
+                                                   for r, c in better.items()}},
+                   claims, settings=dict(settings, seeds=seeds, batch_size=256, lr=0.5),
+                   history=history,
+                   final={r: {str(s): h[-1] for s, h in t['runs'].items()}
+                          for r, t in runs.items()},
                    figures=save(fig, out, '3.12.1', 'remedies'),
-                   answer='Test accuracy (and train - test): %s. Dropout %s the gap to the '
-                          'training accuracy, BatchNorm %s it.'
-                          % (', '.join('%s %s (%s)' % (r, fmt(acc[r], 3), fmt(gap[r], 2))
-                                       for r in runs),
-                             _widens(gap['dropout'], gap['none']),
-                             _widens(gap['batchnorm'], gap['none'])))
+                   answer='Train - test accuracy of the plain network: %s ± %s points (1 se, '
+                          '%s). Dropout %s the gap, BatchNorm %s it.%s'
+                          % (fmt(100 * baseline['mean_a'], 3), fmt(100 * baseline['se'], 2),
+                             seeds_text(baseline['seeds']),
+                             _effect(narrower['dropout']), _effect(narrower['batchnorm']),
+                             ' Diverged, left out: %s.' % note if note else ''))
 
 
-def _widens(new, old):
-    return 'narrows' if new < old else 'widens'
+def _effect(comparison):
+    """'narrows' / 'widens' / 'does not measurably change' for gap(none) - gap(remedy)."""
+    decision = decided(comparison, +1)
+    return {True: 'narrows', False: 'widens'}.get(decision, 'does not measurably change')
 
 
 @EXERCISES.add('3.12.2', 'Which important concept of Bayesian statistics does weight decay '
@@ -110,6 +134,25 @@ def _gluon_fit(wd, data, num_epochs, ctx):
             'b': float(b.asscalar())}
 
 
+def _sweep(seed, epochs, ctx):
+    """One data set (seed) and the Gluon fit for every wd on it: {wd: fit}."""
+    set_seed(seed)
+    data = wd_section.make_data(ctx=ctx[0])
+    fits = {}
+    for wd in WDS:
+        set_seed(seed)
+        fits[wd] = _gluon_fit(wd, data, epochs, ctx)
+    return fits
+
+
+def _ordered(values, keys, direction):
+    """Adjacent keys a < b: does values[a] - values[b] have sign direction beyond 2 se? One
+    decision (all_hold) and the comparisons."""
+    comparisons = {(a, b): compare_seeds(values[a], values[b])
+                   for a, b in zip(keys, keys[1:])}
+    return all_hold(*(decided(c, direction) for c in comparisons.values())), comparisons
+
+
 @EXERCISES.add('3.12.3', 'Tune the weight-decay hyperparameter and analyse the results',
                '权重衰减超参数越大，test的loss下降的越快，train越拟合，但是test上的最终loss不会改变。'
                '（fit_and_plot_gluon(3): L2 norm of w: 0.0395；fit_and_plot_gluon(10): 0.0284）',
@@ -117,41 +160,56 @@ def _gluon_fit(wd, data, num_epochs, ctx):
                'training set is fitted, but the final test loss does not change (wd 3: ||w|| '
                '0.0395; wd 10: 0.0284)',
                full_note="the book's Gluon fit (batch 1, lr 0.003, 100 epochs) for wd = 0, 1, 3, "
-                         '10, 30, 100 on one data set')
+                         '10, 30, 100 on 5 data sets (seeds)')
 def weight_decay_sweep(ctx, quick, out, seed):
-    set_seed(seed)
-    data = wd_section.make_data(ctx=ctx[0])
-    epochs = 5 if quick else 100
-    fits = {}
-    for wd in WDS:
-        set_seed(seed)
-        fits[wd] = _gluon_fit(wd, data, epochs, ctx)
-    early = {wd: fits[wd]['history'][4]['test_loss'] for wd in WDS}
-    train_loss = {wd: fits[wd]['train_loss'] for wd in WDS}
-    test_loss = {wd: fits[wd]['test_loss'] for wd in WDS}
-    norm = {wd: fits[wd]['w_norm'] for wd in WDS}
+    seeds, epochs = seed_list(quick, seed), 5 if quick else 100
+    sweeps = {s: _sweep(s, epochs, ctx) for s in seeds}
+
+    def per_wd(fn):
+        return {wd: {s: float(fn(sweeps[s][wd])) for s in seeds} for wd in WDS}
+    early = per_wd(lambda f: f['history'][4]['test_loss'])
+    train_loss = per_wd(lambda f: f['train_loss'])
+    test_loss = per_wd(lambda f: f['test_loss'])
+    norm = per_wd(lambda f: f['w_norm'])
     positive = [wd for wd in WDS if wd > 0]
-    spread = max(test_loss[w] for w in positive) / min(test_loss[w] for w in positive)
+    # "does not change": log of max / min final test loss over wd > 0, per seed, within log 1.5
+    log_spread = {s: math.log(max(test_loss[w][s] for w in positive)
+                              / min(test_loss[w][s] for w in positive)) for s in seeds}
+    spread_cmp = compare_seeds(log_spread, {s: 0.0 for s in seeds})
+    faster, faster_cmp = _ordered(early, WDS, +1)
+    fitted, fitted_cmp = _ordered(train_loss, positive, +1)
+    shrinks, norm_cmp = _ordered(norm, WDS, +1)
+
+    def mean(values):
+        return sum(values.values()) / len(values)
 
     def row(values):
-        return ', '.join('%g: %s' % (wd, fmt(values[wd], 3)) for wd in WDS)
+        return ', '.join('%g: %s' % (wd, fmt(mean(values[wd]), 3)) for wd in WDS)
+
+    def worst(comparisons, direction):
+        """The adjacent pair whose difference is least clearly in the claimed direction."""
+        (a, b), c = min(comparisons.items(), key=lambda kv: direction * kv[1]['diff']
+                        / max(kv[1]['se'], 1e-300))
+        return 'least clear pair: %s' % evidence(c, 'wd %g' % a, 'wd %g' % b, 3)
     claims = [
-        Claim('the larger wd, the faster the test loss falls',
-              all(early[a] > early[b] for a, b in zip(WDS, WDS[1:])),
-              'test loss after 5 epochs by wd: ' + row(early)),
+        Claim('the larger wd, the faster the test loss falls', faster,
+              'test loss after 5 epochs by wd (mean of %s): %s; %s'
+              % (seeds_text(seeds), row(early), worst(faster_cmp, +1))),
         Claim('the final test loss does not change with wd (within x1.5 for wd > 0)',
-              spread < 1.5,
-              'final test loss by wd: %s (x%s between wd > 0)' % (row(test_loss), fmt(spread, 3))),
-        Claim('the larger wd, the better the training set is fitted',
-              all(train_loss[a] > train_loss[b] for a, b in zip(positive, positive[1:])),
-              'final training loss by wd: %s (the gap to the test loss does shrink)'
-              % row(train_loss), main=False),
-        Claim('||w|| shrinks as wd grows (0.0395 at 3, 0.0284 at 10)',
-              all(norm[a] > norm[b] for a, b in zip(WDS, WDS[1:])),
-              '||w|| by wd: ' + row(norm), main=False),
+              decided_same(spread_cmp, math.log(1.5)),
+              'final test loss by wd: %s; max / min over wd > 0: x%s (geometric mean of %s, '
+              'log ratio %s ± %s (1 se))'
+              % (row(test_loss), fmt(math.exp(spread_cmp['mean_a']), 3), seeds_text(seeds),
+                 fmt(spread_cmp['mean_a'], 3), fmt(spread_cmp['se'], 2))),
+        Claim('the larger wd, the better the training set is fitted', fitted,
+              'final training loss by wd: %s; %s' % (row(train_loss), worst(fitted_cmp, +1)),
+              main=False),
+        Claim('||w|| shrinks as wd grows (0.0395 at 3, 0.0284 at 10)', shrinks,
+              '||w|| by wd: %s; %s' % (row(norm), worst(norm_cmp, +1)), main=False),
     ]
+    fits = sweeps[seeds[0]]
     fig, (ax1, ax2) = new_figure(figsize=(6.5, 2.6), nrows=1, ncols=2)
-    for wd in WDS:
+    for wd in WDS:   # the first seed's curves
         history = fits[wd]['history']
         ax1.semilogy([h['epoch'] for h in history], [h['test_loss'] for h in history],
                      label='wd %g' % wd)
@@ -159,27 +217,27 @@ def weight_decay_sweep(ctx, quick, out, seed):
     ax1.set_ylabel('test loss')
     ax1.legend(fontsize=6)
     xs = [max(wd, 0.3) for wd in WDS]   # wd = 0 drawn at 0.3 on the log axis
-    ax2.loglog(xs, [train_loss[wd] for wd in WDS], marker='o', label='train')
-    ax2.loglog(xs, [test_loss[wd] for wd in WDS], marker='o', label='test')
+    ax2.loglog(xs, [mean(train_loss[wd]) for wd in WDS], marker='o', label='train')
+    ax2.loglog(xs, [mean(test_loss[wd]) for wd in WDS], marker='o', label='test')
     ax2.set_xlabel('wd (0 drawn at 0.3)')
     ax2.set_ylabel('final loss')
     ax2.legend(fontsize=7)
     fig.tight_layout()
     history = []
     for wd in WDS:
-        history += tagged(fits[wd]['history'], wd=wd)
+        history += tagged(fits[wd]['history'], wd=wd, seed=seeds[0])
+
     def by_wd(values):
-        return {'%g' % wd: values[wd] for wd in WDS}
+        return {'%g' % wd: {str(s): v for s, v in values[wd].items()} for wd in WDS}
     return Outcome({'test_loss_epoch5': by_wd(early), 'final_train_loss': by_wd(train_loss),
                     'final_test_loss': by_wd(test_loss), 'w_norm': by_wd(norm)},
                    claims, settings={'wds': list(WDS), 'num_epochs': epochs, 'lr': 0.003,
-                                     'batch_size': 1},
+                                     'batch_size': 1, 'seeds': seeds},
                    history=history,
-                   final={'wd=%g' % wd: {k: fits[wd][k] for k in ('train_loss', 'test_loss',
-                                                                    'w_norm', 'b')}
-                          for wd in WDS},
+                   final={'seed %d, wd=%g' % (s, wd): {k: sweeps[s][wd][k] for k in
+                                                        ('train_loss', 'test_loss', 'w_norm',
+                                                         'b')}
+                          for s in seeds for wd in WDS},
                    figures=save(fig, out, '3.12.3', 'weight_decay_sweep'),
-                   answer='Weight decay trades training loss for test loss: wd = 0 interpolates '
-                          'the 20 points (test loss %s), any wd >= 1 brings the test loss to '
-                          'about %s and larger wd gets there sooner; the training loss rises '
-                          'with wd.' % (fmt(test_loss[0], 3), fmt(min(test_loss.values()), 2)))
+                   answer='Means over %s: final test loss by wd %s; final training loss by '
+                          'wd %s.' % (seeds_text(seeds), row(test_loss), row(train_loss)))

@@ -66,16 +66,6 @@ def overfit_settings(quick):
     return dict(QUICK_OVERFIT if quick else OVERFIT)
 
 
-def long_settings(quick):   # TODO(merge): 3.12.1 moves to overfit_settings after layout-A
-    return overfit_settings(quick)
-
-
-def tail_mean(history, key, k=3):
-    """Mean of history[i][key] over the last k epochs."""
-    values = [h[key] for h in history[-k:]]
-    return sum(values) / len(values)
-
-
 def gap(history):
     """Train minus test accuracy at the last epoch, the train accuracy with dropout off."""
     return history[-1]['train_acc_eval'] - history[-1]['test_acc']
