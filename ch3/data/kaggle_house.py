@@ -296,11 +296,12 @@ def load_kaggle_house(data_dir=None, download=True):
     return train, test
 
 
-def preprocess(train_df, test_df):
+def preprocess(train_df, test_df, standardize=True):
     """3.16: the book's features -> (train_features float32 (n_train, d),
     test_features float32 (n_test, d), train_labels float32 (n_train, 1), feature_names (d,)).
 
-    d is 330 under pandas >= 2.0 (331 in the book); see the module docstring.
+    d is 330 under pandas >= 2.0 (331 in the book); see the module docstring. standardize=False
+    leaves the numeric features raw (missing values still 0): the book's third exercise.
     """
     if LABEL not in train_df.columns:
         raise KaggleHouseFormatError('train data has no %s column' % LABEL)
@@ -310,7 +311,8 @@ def preprocess(train_df, test_df):
         raise KaggleHouseFormatError('train and test data have different feature columns')
     features = pd.concat((train_x, test_x), ignore_index=True)
     numeric = features.dtypes[features.dtypes != 'object'].index
-    features[numeric] = features[numeric].apply(lambda x: (x - x.mean()) / x.std())
+    if standardize:
+        features[numeric] = features[numeric].apply(lambda x: (x - x.mean()) / x.std())
     features[numeric] = features[numeric].fillna(0)
     features = pd.get_dummies(features, dummy_na=True)
     # get_dummies gives bool columns under pandas 2.x; mixed with the float columns .values would

@@ -160,10 +160,10 @@ def exploded(history, factor=1.5):
     return None
 
 
-def train_seeds(fn, seeds, **kwargs):
+def train_seeds(fn, seeds, explode_factor=1.5, **kwargs):
     """train(fn, seed, **kwargs) for each seed; {seed: result} for the runs that trained, and
-    {seed: reason} for those that diverged (TrainingDiverged or an exploding loss), which are
-    never counted as results."""
+    {seed: reason} for those that diverged (TrainingDiverged or a loss exploding past
+    explode_factor x its best, see `exploded`), which are never counted as results."""
     from ch3.book.training import TrainingDiverged
     runs, diverged = {}, {}
     for seed in seeds:
@@ -172,7 +172,7 @@ def train_seeds(fn, seeds, **kwargs):
         except TrainingDiverged as error:
             diverged[seed] = str(error).split(';')[0]
             continue
-        reason = exploded(history_of(result))
+        reason = exploded(history_of(result), explode_factor)
         if reason:
             diverged[seed] = reason
         else:

@@ -115,8 +115,8 @@ def other_activations(ctx, quick, out, seed):
                           'autograd and MXNet\'s built-in (largest difference %s): leaky ReLU '
                           '(x for x > 0, %s x below: its gradient never drops below %s, so no '
                           'unit dies), ELU (alpha (e^x - 1) below 0 with alpha %s: smooth, '
-                          'bounded below by -alpha (%s on the grid), negative outputs for x < 0) and '
-                          'softplus log(1 + e^x), a smooth ReLU whose derivative is the sigmoid '
+                          'bounded below by -alpha (%s on the grid), negative outputs for x < 0) '
+                          'and softplus log(1 + e^x), a smooth ReLU whose derivative is the sigmoid '
                           '(to %s).'
                           % (fmt(worst), fmt(activations.LEAKY_SLOPE), fmt(leaky_grad_min),
                              fmt(activations.ELU_ALPHA), fmt(elu_min),

@@ -1,6 +1,7 @@
 """Exercises of 3.9 (MLP from scratch): the hidden width, and a second hidden layer. Both train
 the section's own run (ch3.harness.runs.mlp.run_scratch, i.e. ch3.book.mlp) at the book's
-settings over 5 seeds (2 when quick); quick mode applies the section's caps (ch3.harness.settings.QUICK['3.9'])."""
+settings over 5 seeds (2 when quick); quick mode applies the section's caps
+(ch3.harness.settings.QUICK['3.9'])."""
 from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch,
                                         compare_seeds, comparison_json, decided, decided_same,
                                         diverged_note, epoch_axis, evidence, first_ctx, fmt, save,

@@ -1,6 +1,7 @@
 """Exercises of 3.10 (MLP with Gluon): three hidden layers against 3.9's from-scratch net, and
 other activation functions. They train the sections' runs (ch3.harness.runs.mlp.run_gluon and
-run_scratch, i.e. ch3.book.mlp) at the book's settings over 5 seeds (2 when quick); quick mode applies the section's caps (ch3.harness.settings.QUICK['3.10'])."""
+run_scratch, i.e. ch3.book.mlp) at the book's settings over 5 seeds (2 when quick); quick mode
+applies the section's caps (ch3.harness.settings.QUICK['3.10'])."""
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, by_epoch, compare_seeds,
                                         comparison_json, decided, diverged_note, epoch_axis,
                                         evidence, first_ctx, fmt, save, seed_list, seed_values,
