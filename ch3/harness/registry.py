@@ -29,7 +29,7 @@ SECTION_MODULES = (
 )
 
 EXERCISE_MODULES = tuple('ch3.harness.exercises.sec3_%02d' % n
-                         for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))
+                         for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))
 
 RUN_OPTIONS = ('ctx', 'quick', 'out', 'verbose')   # what run_section passes besides hyperparameters
 
