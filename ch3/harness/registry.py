@@ -157,5 +157,5 @@ def run_exercise(exercise_id, ctx=None, seed=0, quick=False, out=None):
         'figures': [f for f in outcome.figures if f],
         'seconds': time.perf_counter() - start,
     }
-    json.dumps(result)
-    return result
+    # as it will be read back: seed-keyed dicts get string keys, tuples become lists
+    return json.loads(json.dumps(result))

@@ -142,8 +142,8 @@ def seed_list(quick, seed=0):
 
 
 def history_of(result):
-    """The per-epoch history of a training result: a run dict's 'history' or the list itself."""
-    return result['history'] if isinstance(result, dict) else result
+    """The per-epoch history of a training result: a run dict's 'history' (none: []) or the list."""
+    return result.get('history', []) if isinstance(result, dict) else result
 
 
 def exploded(history, factor=1.5):
