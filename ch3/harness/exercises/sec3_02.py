@@ -1,10 +1,14 @@
 """Exercises of 3.2 (linear regression from scratch): reshape in squared_loss, the learning rate,
 and data_iter when the batch size does not divide the number of examples."""
+import math
+
 import numpy as np
 from mxnet import autograd, nd
 
-from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, epoch_axis, first_ctx, fmt, save,
-                                tagged, train)
+from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, compare_seeds,
+                                        comparison_json, decided, diverged_note, epoch_axis,
+                                        evidence, first_ctx, fmt, save, seed_list, seed_values,
+                                        seeds_text, tagged, train_seeds)
 from ch3.book.plotting import new_figure
 from ch3.book import linear_regression as linreg_book
 from ch3.harness.runs import linear_regression as linreg_section
@@ -93,44 +97,69 @@ def reshape_in_squared_loss(ctx, quick, out, seed):
                '数值小下降越快，但损失较大，即比较不准确（0.05: epoch 1 loss 0.000437；'
                '0.01: epoch 1 loss 2.305500）',
                'the smaller the rate, the faster the loss falls, but the loss stays larger, i.e. '
-               'less accurate (their own runs: 0.05 gives 0.000437 after epoch 1, 0.01 gives 2.3)')
+               'less accurate (their own runs: 0.05 gives 0.000437 after epoch 1, 0.01 gives 2.3)',
+               full_note="3.2's run (1000 examples, batch 10, 3 epochs) at each rate, 5 seeds")
 def learning_rates(ctx, quick, out, seed):
-    rates = (0.01, 0.03, 0.05)
+    rates, seeds = (0.01, 0.03, 0.05), seed_list(quick, seed)
     num_examples = 300 if quick else 1000
-    runs = {lr: train(linreg_section.run_scratch, seed, ctx=first_ctx(ctx), lr=lr,
-                      num_examples=num_examples) for lr in rates}
-    epoch1 = {lr: runs[lr]['history'][0]['loss'] for lr in rates}
-    final = {lr: runs[lr]['history'][-1]['loss'] for lr in rates}
+    runs = {lr: train_seeds(linreg_section.run_scratch, seeds, ctx=first_ctx(ctx), lr=lr,
+                            num_examples=num_examples) for lr in rates}
+    # the losses span orders of magnitude: compare their logarithms, seed by seed
+    epoch1 = {lr: seed_values(runs[lr], lambda r: math.log(r['history'][0]['loss']))
+              for lr in rates}
+    final = {lr: seed_values(runs[lr], lambda r: math.log(r['history'][-1]['loss']))
+             for lr in rates}
+    faster = compare_seeds(epoch1[0.01], epoch1[0.05])
+    larger = compare_seeds(final[0.01], final[0.05])
+    note = diverged_note({'lr %g' % lr: runs[lr] for lr in rates})
     fig, ax = new_figure()
     for lr in rates:
-        ax.semilogy([h['epoch'] for h in runs[lr]['history']],
-                    [h['loss'] for h in runs[lr]['history']], marker='o', label='lr %g' % lr)
+        if seeds[0] in runs[lr]['runs']:
+            history = runs[lr]['runs'][seeds[0]]['history']
+            ax.semilogy([h['epoch'] for h in history], [h['loss'] for h in history],
+                        marker='o', label='lr %g (seed %d)' % (lr, seeds[0]))
     epoch_axis(ax)
     ax.set_ylabel('loss')
     ax.legend()
+
+    def means(values):
+        return ', '.join('lr %g: %s' % (lr, fmt(math.exp(_mean(values[lr])))) for lr in rates)
     claims = [
-        Claim('a smaller learning rate makes the loss fall faster', epoch1[0.01] < epoch1[0.05],
-              'loss after epoch 1: %s' % ', '.join('lr %g: %s' % (lr, fmt(epoch1[lr]))
-                                                   for lr in rates)),
-        Claim('a smaller learning rate ends with a larger loss', final[0.01] > final[0.05],
-              'loss after epoch 3: %s' % ', '.join('lr %g: %s' % (lr, fmt(final[lr]))
-                                                   for lr in rates), main=False),
+        Claim('a smaller learning rate makes the loss fall faster', decided(faster, -1),
+              'loss after epoch 1 (geometric mean): %s; log loss: %s'
+              % (means(epoch1), evidence(faster, 'lr 0.01', 'lr 0.05', 3, diverged=note))),
+        Claim('a smaller learning rate ends with a larger loss', decided(larger, +1),
+              'loss after epoch 3 (geometric mean): %s; log loss: %s'
+              % (means(final), evidence(larger, 'lr 0.01', 'lr 0.05', 3)), main=False),
     ]
     history = []
     for lr in rates:
-        history += tagged(runs[lr]['history'], lr=lr)
-    fastest, slowest = min(rates, key=epoch1.get), max(rates, key=epoch1.get)
+        for s, r in runs[lr]['runs'].items():
+            history += tagged(r['history'], lr=lr, seed=s)
+    fastest = min(rates, key=lambda lr: _mean(epoch1[lr]))
+    slowest = max(rates, key=lambda lr: _mean(epoch1[lr]))
     return Outcome(
-        {'epoch1_loss': {str(lr): epoch1[lr] for lr in rates},
-         'final_loss': {str(lr): final[lr] for lr in rates}},
+        {'epoch1_loss': {str(lr): {s: math.exp(v) for s, v in epoch1[lr].items()}
+                         for lr in rates},
+         'final_loss': {str(lr): {s: math.exp(v) for s, v in final[lr].items()} for lr in rates},
+         'log_loss_lr001_minus_lr005': {'epoch1': comparison_json(faster),
+                                        'final': comparison_json(larger)}},
         claims, settings={'lrs': list(rates), 'num_epochs': 3, 'batch_size': 10,
-                          'num_examples': num_examples},
-        history=history, final={'lr=%g' % lr: runs[lr]['final'] for lr in rates},
+                          'num_examples': num_examples, 'seeds': seeds},
+        history=history,
+        final={'lr=%g' % lr: {s: r['final'] for s, r in runs[lr]['runs'].items()}
+               for lr in rates},
         figures=save(fig, out, '3.2.2', 'learning_rates'),
-        answer='lr %g makes the loss fall fastest and lr %g slowest (loss after epoch 1: %s vs '
-               '%s); a loss still larger after 3 epochs (lr %g: %s) means not yet converged, '
-               'not less accurate.' % (fastest, slowest, fmt(epoch1[fastest]),
-                                        fmt(epoch1[slowest]), slowest, fmt(final[slowest])))
+        answer='lr %g makes the loss fall fastest and lr %g slowest (geometric mean loss after '
+               'epoch 1 over %s: %s vs %s); a loss still larger after 3 epochs (lr %g: %s) means '
+               'not yet converged, not less accurate.'
+               % (fastest, slowest, seeds_text(seeds), fmt(math.exp(_mean(epoch1[fastest]))),
+                  fmt(math.exp(_mean(epoch1[slowest]))), slowest,
+                  fmt(math.exp(_mean(final[slowest])))))
+
+
+def _mean(values):
+    return sum(values.values()) / len(values) if values else float('nan')
 
 
 @EXERCISES.add('3.2.3', 'What does data_iter do when the batch size does not divide the number '
