@@ -63,7 +63,7 @@ def run_all(figures_dir, quick=False, ctx='cpu', seed=0, only=None, stream=None)
                       'error': '%s: %s' % (type(error).__name__, error),
                       'notes_answer': {'zh': exercise.notes_zh, 'en': exercise.notes_en},
                       'seconds': time.perf_counter() - start}
-        print('%-7s %-10s %6.1f s' % (exercise_id, result['verdict'], result['seconds']),
+        print('%-7s %-12s %6.1f s' % (exercise_id, result['verdict'], result['seconds']),
               file=stream, flush=True)
         results.append(result)
     return results
