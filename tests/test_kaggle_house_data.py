@@ -188,6 +188,16 @@ def test_preprocess_arithmetic_on_a_tiny_frame():
     assert train_y.tolist() == [[200000.0], [150000.0]]
 
 
+def test_preprocess_without_standardizing_keeps_raw_numbers():
+    train = pd.read_csv(io.StringIO('Id,LotArea,Street,SalePrice\n1,100,Pave,200000\n'
+                                    '2,,Grvl,150000\n'))
+    test = pd.read_csv(io.StringIO('Id,LotArea,Street\n3,300,Pave\n'))
+    train_x, test_x, _, names = kh.preprocess(train, test, standardize=False)
+    assert names == ['LotArea', 'Street_Grvl', 'Street_Pave', 'Street_nan']
+    np.testing.assert_array_equal(train_x[:, 0], [100, 0])   # raw; NaN still -> 0
+    np.testing.assert_array_equal(test_x[0], [300, 0, 1, 0])
+
+
 @needs_real_data
 def test_loader_reads_the_real_files_as_plain_pandas_does(frames):
     """The schema checks change nothing on the real files: same frames, same features."""
