@@ -265,9 +265,8 @@ class ExerciseList(list):
         return register
 
 
-# One point of test accuracy: how far two single-seed runs must differ before an exercise calls
-# one better (and how close they must be to count as the same). At lr 0.5 the MLPs' test accuracy
-# moves by 1-3 points from one epoch to the next, so smaller differences are noise.
+# One point of test accuracy: the tolerance of the claims that two settings give "the same" or
+# "hardly better" results (decide_same: |difference| + 2 se within it).
 MARGIN = 0.01
 
 
@@ -326,18 +325,12 @@ def fashion_iters(batch_size, n_train=None, n_test=None, ctx=None):
     return tuple(iters)
 
 
-def fit_gluon_classifier(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=0.0, ctx=None):
-    """Train a Gluon classifier with SoftmaxCrossEntropyLoss and SGD (weight decay wd) through
-    ch3.book.training.train_ch3; returns its per-epoch history."""
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
-    return train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), num_epochs,
-                     batch_size, trainer=trainer, ctx=as_ctx_list(ctx), verbose=False)
-
-
 def fit_gluon_epochs(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=0.0, ctx=None):
-    """fit_gluon_classifier one epoch at a time, adding 'train_acc_eval' to each epoch: the
-    training accuracy in prediction mode (dropout off, BatchNorm's running statistics), which is
-    the one to compare with the test accuracy (train_ch3's train_acc is taken while training)."""
+    """Train a Gluon classifier with SoftmaxCrossEntropyLoss and SGD (weight decay wd) through
+    ch3.book.training.train_ch3, one epoch at a time; returns its per-epoch history with
+    'train_acc_eval' added: the training accuracy in prediction mode (dropout off, BatchNorm's
+    running statistics), the one to compare with the test accuracy (train_ch3's train_acc is
+    taken while training, dropout on)."""
     from ch3.book.training import evaluate_accuracy
     contexts = as_ctx_list(ctx)
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
