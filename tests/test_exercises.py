@@ -255,6 +255,8 @@ def test_render_tables_every_exercise_with_notes_measurement_verdict_and_figures
     from ch3.harness.exercises.report import render
     page = render(list(results.values()), str(tmp_path), True, ['cpu(0)'], 0, 1.0)
     assert 'QUICK' in page and '| Exercise | Notes\' answer | Measured | Verdict |' in page
+    assert 'inconclusive' in page and 'judged over 2 seeds' in page   # the rule, stated
+    assert '(mean of seeds 0, 1)' in page and ' ± ' in page           # and shown per claim
     for exercise_id, result in results.items():
         row = next(line for line in page.splitlines() if line.startswith('| [%s]' % exercise_id))
         assert result['verdict'] in row and row.count(' | ') >= 3
