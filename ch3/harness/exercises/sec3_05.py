@@ -200,9 +200,8 @@ def num_workers_reading_time(ctx, quick, out, seed):
                              'repeats': repeats},
                    figures=save(fig, out, '3.5.4', 'num_workers'),
                    answer="Reading %d images with the book's DataLoader (batch 256): %s; fastest "
-                          'with num_workers %d on this %d-core machine. Worker processes decode '
-                          'batches in parallel but each batch is sent back through shared '
-                          'memory, so the gain is bounded by the cores and that cost.'
+                          'with num_workers %d on this %d-core machine (worker processes '
+                          'decode batches in parallel, and pay for sending each batch back).'
                           % (examples, ', '.join('num_workers %d: %s s (x%s)'
                                                  % (w, fmt(seconds[w], 3), fmt(speedup[w], 3))
                                                  for w in NUM_WORKERS),

@@ -87,8 +87,8 @@ def symmetry(ctx, quick, out, seed):
     acc = {name: run['history'][-1]['test_acc'] for name, run in runs.items()}
     acc['softmax regression'] = softmax['history'][-1]['test_acc']
     exact = ('equal, Gluon float32', 'equal, scratch float64')
-    distinct = {name: seed_values(equal[name], lambda r: r['spread']['distinct_units'])
-                for name in exact}
+    distinct = {name: {s: int(r['spread']['distinct_units'])
+                       for s, r in equal[name]['runs'].items()} for name in exact}
     linear_cmp = compare_seeds(seed_values(equal[exact[0]],
                                            lambda r: r['history'][-1]['test_acc']),
                                seed_values(softmax_runs, lambda r: r['history'][-1]['test_acc']))
