@@ -11,9 +11,19 @@ __version__ = '0.1.0'
 
 from ch3.utils import Accumulator, Timer, set_seed, atomic_write  # noqa: E402
 from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E402
+from ch3.book import training as _training  # noqa: E402
 from ch3.book.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
-                          evaluate_accuracy, train_ch3, TrainingDiverged)
+                               evaluate_accuracy, TrainingDiverged)
 from ch3.book.fashion_mnist import (load_data_fashion_mnist,  # noqa: E402
                                     get_fashion_mnist_labels, show_fashion_mnist)
 from ch3.book.plotting import plt, use_svg_display, set_figsize, semilogy  # noqa: E402
 from ch3.harness.registry import run_section, list_sections  # noqa: E402
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, params=None, lr=None,
+              trainer=None, ctx=None, verbose=True, progress=None):
+    """3.6, d2lzh.train_ch3 for `import ch3 as d2l`: ch3.book.training.train_ch3 (same arguments,
+    the book's per-epoch lines) returning None as d2lzh's does, so a notebook cell ending in the
+    call shows only those lines; ch3.book.training.train_ch3 returns the per-epoch history."""
+    _training.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, params, lr,
+                        trainer, ctx, verbose, progress)
