@@ -13,9 +13,11 @@ book, ours, book, ...) so a change in the machine's load hits both sides alike:
   3. accuracy: `--epochs` (5) epochs of each, for each of `--seeds`, timed end to end (loaders
      built, files read, model built, trained, evaluated), with the final test accuracies.
 With the same seed both sides see the same batches in the same order (our pipeline shuffles with
-numpy's global RNG exactly as gluon's RandomSampler does), so the remaining differences are the
-last partial batch of each pass (ours drops the 96 leftover images, d2lzh steps on them at
-96/256 of the rate; the accuracy runs add our code keeping them, 'ours_keep') and float rounding.
+numpy's global RNG exactly as gluon's RandomSampler does) and do the same arithmetic (the last
+partial batch kept, every step divided by the nominal batch size), so what remains is float
+rounding. When torch is installed PyTorch is a third side in 2 and 3 (benchmarks/bench_torch.py:
+the same arrays in memory, models, init and loop; as many threads as physical cores); --no-torch
+leaves it out.
 
 Then the FLOP analysis (FLOPs per epoch from the layer sizes against the CPU's FP32 peak and a
 measured large matrix product) and a profile of our MLP epoch (MXNet's profiler). Prints a table
@@ -60,10 +62,10 @@ from mxnet.gluon import data as gdata, loss as gloss, nn  # noqa: E402
 from ch3.data import fashion_mnist as fm  # noqa: E402
 from ch3.harness.runs.data import fashion_mnist_iters  # noqa: E402
 from ch3.book import softmax  # noqa: E402
-from ch3.harness.runs import mlp  # noqa: E402
-from ch3.book.training import train_ch3  # noqa: E402
+from ch3.book import mlp  # noqa: E402
 from ch3.utils import atomic_write, set_seed  # noqa: E402
 from bench_data import d2lzh_offline_root, time_pass  # noqa: E402
+import bench_torch  # noqa: E402
 
 BATCH_SIZE = 256
 MODELS = ('softmax_scratch', 'softmax_gluon', 'mlp_scratch', 'mlp_gluon')
@@ -71,7 +73,10 @@ LR = {'softmax': 0.1, 'mlp': 0.5}            # the book's learning rates (3.6/3.
 LAYERS = {'softmax': (784, 10), 'mlp': (784, 256, 10)}
 NUM_HIDDENS = 256
 QUICK_SUBSET = 1024   # 4 full batches: no partial batch, so both sides should agree
-TARGETS = {'data_speedup': 10.0, 'mlp_gluon_end_to_end_speedup': 5.0, 'accuracy_shortfall': 0.01}
+TARGETS = {'data_speedup': 10.0, 'mlp_gluon_end_to_end_speedup': 5.0, 'accuracy_shortfall': 0.01,
+           # epoch time of ours / PyTorch's (issue 17): at most these
+           'vs_torch': {'mlp_gluon': 1.0, 'mlp_scratch': 1.3, 'softmax_gluon': 1.0,
+                        'softmax_scratch': 1.0}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +87,6 @@ def train_ours(model, train_iter, test_iter, num_epochs):
     """Our code: ch3's models (Gluon ones hybridized) trained by ch3.book.training.train_ch3;
     returns a function giving the final test accuracy."""
     lr = LR[model.split('_')[0]]
-    loss = gloss.SoftmaxCrossEntropyLoss()
     if model == 'softmax_scratch':
         _, history = softmax.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
                                            verbose=False)
@@ -90,14 +94,11 @@ def train_ours(model, train_iter, test_iter, num_epochs):
         history = softmax.train_gluon(softmax.gluon_net(), train_iter, test_iter, num_epochs,
                                       BATCH_SIZE, lr, verbose=False)
     elif model == 'mlp_scratch':
-        params = mlp.init_params(num_hiddens=NUM_HIDDENS)
-        history = train_ch3(mlp.scratch_net(params), train_iter, test_iter, loss, num_epochs,
-                            BATCH_SIZE, params, lr, verbose=False)
+        _, history = mlp.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
+                                       NUM_HIDDENS, verbose=False)
     else:
-        net = mlp.build_gluon_net(NUM_HIDDENS)
-        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-        history = train_ch3(net, train_iter, test_iter, loss, num_epochs, BATCH_SIZE,
-                            trainer=trainer, verbose=False)
+        history = mlp.train_gluon(mlp.gluon_net(NUM_HIDDENS), train_iter, test_iter, num_epochs,
+                                  BATCH_SIZE, lr, verbose=False)
     return lambda: history[-1]['test_acc']
 
 
@@ -161,7 +162,13 @@ def train_book(model, train_iter, test_iter, num_epochs):
     return lambda: float(d2lzh.evaluate_accuracy(test_iter, net))
 
 
-TRAIN = {'ours': train_ours, 'ours_keep': train_ours, 'd2lzh': train_book}
+def train_torch(model, train_iter, test_iter, num_epochs):
+    """PyTorch with the book's loop (benchmarks/bench_torch.py)."""
+    return bench_torch.train(model, train_iter, test_iter, num_epochs,
+                             LR[model.split('_')[0]], BATCH_SIZE)
+
+
+TRAIN = {'ours': train_ours, 'd2lzh': train_book, 'torch': train_torch}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,9 +212,18 @@ class Loaders:
         trained = min(len(train_iter) * BATCH_SIZE, train_iter.num_examples)
         return trained, test_iter.num_examples
 
+    def torch(self):
+        splits = []
+        for train in (True, False):
+            images, labels = fm.load_fashion_mnist_arrays(self.root, train=train, download=False)
+            if self.subset is not None:
+                images, labels = images[:self.subset], labels[:self.subset]
+            splits.append(bench_torch.Batches(images, labels, BATCH_SIZE, shuffle=train))
+        return tuple(splits)
+
     def get(self, side, fresh=False):
-        if side == 'ours_keep':      # our code with the book's policy of keeping the last batch
-            return self.ours(fresh, last_batch='keep')
+        if side == 'torch':          # the same arrays in memory as torch tensors
+            return self.torch()
         return self.ours(fresh) if side == 'ours' else self.d2lzh(fresh)
 
 
@@ -286,33 +302,37 @@ def bench_data_pass(loaders, repeats, log, measure):
     return result
 
 
-def bench_epochs(loaders, models, repeats, log, measure, seed=0):
-    """2: median seconds of one epoch (train + test accuracy) per model, ours vs d2lzh."""
-    prepared = {side: loaders.get(side) for side in ('ours', 'd2lzh')}
+def bench_epochs(loaders, models, repeats, log, measure, seed=0, sides=('ours', 'd2lzh')):
+    """2: median seconds of one epoch (train + test accuracy) per model, ours vs d2lzh (and
+    PyTorch when it is among `sides`)."""
+    prepared = {side: loaders.get(side) for side in sides}
     for side, its_loaders in prepared.items():           # warm up each side once (untimed)
         timed_run(models[0], side, lambda l=its_loaders: l, 1, seed, Measure())
-    times = {model: {'ours': [], 'd2lzh': []} for model in models}
+    times = {model: {side: [] for side in sides} for model in models}
     for r in range(repeats):
         for model in models:
-            for side in sides_in_turn(r):
+            for side in sides_in_turn(r, sides):
                 seconds, _ = timed_run(model, side, lambda s=side: prepared[s], 1, seed, measure)
                 times[model][side].append(seconds)
-            log('  epoch %d/%d %-16s ours %.3f s, d2lzh %.3f s'
-                % (r + 1, repeats, model, times[model]['ours'][-1], times[model]['d2lzh'][-1]))
+            log('  epoch %d/%d %-16s %s' % (r + 1, repeats, model, ', '.join(
+                '%s %.3f s' % (side, times[model][side][-1]) for side in sides)))
     result = {}
     for model in models:
         med = {side: perf.median(t) for side, t in times[model].items()}
         result[model] = {'seconds': times[model], 'median_s': med,
                          'speedup': med['d2lzh'] / med['ours']}
+        if 'torch' in med:   # < 1: ours is faster than PyTorch
+            result[model]['ours_over_torch'] = med['ours'] / med['torch']
     return result
 
 
-ACCURACY_SIDES = ('ours', 'ours_keep', 'd2lzh')
+ACCURACY_SIDES = ('ours', 'd2lzh')
 
 
-def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewhere=None):
+def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewhere=None,
+                   sides=ACCURACY_SIDES):
     """3: per seed, num_epochs epochs end to end (loaders built from the files): seconds and
-    final test accuracy of ours, of ours keeping the last partial batch, and of d2lzh.
+    final test accuracy of ours, of d2lzh (and of PyTorch when it is among `sides`).
 
     book_elsewhere(model, seed) -> {seconds, test_acc, threads}: run the book's side that way
     instead (in a fresh process with MXNet's own thread settings, when this process runs under
@@ -322,9 +342,9 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
     for model in models:
         # one untimed epoch first, as the book's worker processes do (see book_worker)
         timed_run(model, 'ours', lambda: loaders.get('ours', fresh=True), 1, seeds[0], Measure())
-        runs = {side: [] for side in ACCURACY_SIDES}
+        runs = {side: [] for side in sides}
         for i, seed in enumerate(seeds):
-            for side in sides_in_turn(i, ACCURACY_SIDES):
+            for side in sides_in_turn(i, sides):
                 if side == 'd2lzh' and book_elsewhere is not None:
                     runs[side].append(dict(book_elsewhere(model, seed), seed=seed))
                     continue
@@ -333,7 +353,7 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
                 runs[side].append({'seed': seed, 'seconds': seconds, 'test_acc': acc})
             log('  %d epochs %-16s seed %d: %s' % (num_epochs, model, seed, ' | '.join(
                 '%s %.2f s acc %.4f' % (side, runs[side][-1]['seconds'],
-                                        runs[side][-1]['test_acc']) for side in ACCURACY_SIDES)))
+                                        runs[side][-1]['test_acc']) for side in sides)))
         summary = {}
         for side, side_runs in runs.items():
             accs = [run['test_acc'] for run in side_runs]
@@ -342,16 +362,15 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
                              'min_test_acc': float(np.min(accs)),
                              'max_test_acc': float(np.max(accs))}
         diffs = [o['test_acc'] - d['test_acc'] for o, d in zip(runs['ours'], runs['d2lzh'])]
-        keep_diffs = [o['test_acc'] - d['test_acc']
-                      for o, d in zip(runs['ours_keep'], runs['d2lzh'])]
         result[model] = {'epochs': num_epochs, 'runs': runs, 'summary': summary,
                          'book_process': 'this one' if book_elsewhere is None else
                          "a fresh one per run, with MXNet's own thread settings",
                          'speedup': summary['d2lzh']['median_s'] / summary['ours']['median_s'],
                          'acc_diff_per_seed': diffs,
-                         'acc_diff_mean': float(np.mean(diffs)),
-                         'keep_acc_diff_per_seed': keep_diffs,
-                         'keep_acc_diff_mean': float(np.mean(keep_diffs))}
+                         'acc_diff_mean': float(np.mean(diffs))}
+        if 'torch' in runs:
+            result[model]['speedup_vs_torch'] = (summary['torch']['median_s']
+                                                 / summary['ours']['median_s'])
     return result
 
 
@@ -571,31 +590,36 @@ def report_lines(result):
                                             data['speedup']['vs_d2lzh_0_workers'])]
     epochs = result.get('epoch')
     if epochs:
-        n = len(next(iter(epochs.values()))['seconds']['ours'])
+        first = next(iter(epochs.values()))
+        sides = list(first['median_s'])
+        n = len(first['seconds']['ours'])
         lines += ['', '2. one epoch (train + test accuracy), seconds (median of %d)' % n,
-                  '   %-16s %9s %9s %9s' % ('model', 'ours', 'd2lzh', 'ours is')]
+                  '   %-16s' % 'model' + ''.join('%9s' % side for side in sides)
+                  + '%13s' % 'd2lzh/ours' + ('%13s' % 'ours/torch' if 'torch' in sides else '')]
         for model, row in epochs.items():
-            lines.append('   %-16s %9.3f %9.3f %8.1fx' % (model, row['median_s']['ours'],
-                                                          row['median_s']['d2lzh'],
-                                                          row['speedup']))
+            lines.append('   %-16s' % model
+                         + ''.join('%9.3f' % row['median_s'][side] for side in sides)
+                         + '%12.1fx' % row['speedup']
+                         + ('%12.2fx' % row['ours_over_torch'] if 'ours_over_torch' in row
+                            else ''))
     acc = result.get('accuracy')
     if acc:
         first = next(iter(acc.values()))
+        sides = list(first['summary'])
         seeds = [run['seed'] for run in first['runs']['ours']]
         lines += ['', '3. %d epochs end to end (loaders + model + training), seeds %s: median '
                   'seconds; final test accuracy, mean over the seeds' % (first['epochs'], seeds),
-                  '   %-16s %7s %8s %8s %9s %9s %9s %8s  %s'
-                  % ('model', 'ours s', 'd2lzh s', 'ours is', 'ours acc', 'keep acc',
-                     'd2lzh acc', 'diff', 'per-seed diffs (ours - d2lzh)')]
+                  '   %-16s' % 'model' + ''.join('%9s' % (side + ' s') for side in sides)
+                  + '%9s' % 'ours is' + ''.join('%11s' % (side + ' acc') for side in sides)
+                  + '%9s  %s' % ('diff', 'per-seed diffs (ours - d2lzh)')]
         for model, row in acc.items():
-            s = row['summary']
-            lines.append('   %-16s %7.2f %8.2f %7.1fx %9.4f %9.4f %9.4f %+8.4f  %s'
-                         % (model, s['ours']['median_s'], s['d2lzh']['median_s'], row['speedup'],
-                            s['ours']['mean_test_acc'], s['ours_keep']['mean_test_acc'],
-                            s['d2lzh']['mean_test_acc'], row['acc_diff_mean'],
-                            ' '.join('%+.4f' % d for d in row['acc_diff_per_seed'])))
-        lines.append('   (keep acc: our code with last_batch=\'keep\', i.e. also stepping on the '
-                     'last partial batch, at its real size)')
+            summ = row['summary']
+            lines.append('   %-16s' % model
+                         + ''.join('%9.2f' % summ[side]['median_s'] for side in sides)
+                         + '%8.1fx' % row['speedup']
+                         + ''.join('%11.4f' % summ[side]['mean_test_acc'] for side in sides)
+                         + '%+9.4f  %s' % (row['acc_diff_mean'], ' '.join(
+                             '%+.4f' % d for d in row['acc_diff_per_seed'])))
         lines.append('   thread profile of ours: %s; the book\'s code ran in %s'
                      % (result['env'].get('thread_profile'), first['book_process']))
     flops = result.get('flops')
@@ -647,6 +671,11 @@ def check_targets(result):
             acc['mlp_gluon']['epochs'], TARGETS['mlp_gluon_end_to_end_speedup'])] = \
             '%s (%.1fx)' % ('met' if value >= TARGETS['mlp_gluon_end_to_end_speedup']
                             else 'NOT met', value)
+    for model, row in (result.get('epoch') or {}).items():
+        if 'ours_over_torch' in row and model in TARGETS['vs_torch']:
+            limit, value = TARGETS['vs_torch'][model], row['ours_over_torch']
+            out['%s epoch <= %gx PyTorch\'s' % (model, limit)] = '%s (%.2fx)' % (
+                'met' if value <= limit else 'NOT met', value)
     for model, row in acc.items():
         worst = min(row['acc_diff_per_seed'])
         out['%s accuracy not worse by > %g' % (model, TARGETS['accuracy_shortfall'])] = \
@@ -700,6 +729,8 @@ def parse_args(argv=None):
     parser.add_argument('--epoch-worker', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--book-worker', nargs=2, metavar=('MODEL', 'SEED'), default=None,
                         help=argparse.SUPPRESS)
+    parser.add_argument('--no-torch', action='store_true',
+                        help='leave PyTorch out even when it is installed')
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: %d examples per split, 1 repeat, 1 epoch, seed 0, '
                              'd2lzh without worker processes' % QUICK_SUBSET)
@@ -742,6 +773,14 @@ def main(argv=None, log=print):
     result = {'env': env, 'args': vars(args), 'load_average_start': perf.load_average()}
     measure = Measure(wait=args.wait)
     started = time.perf_counter()
+    sides = ('ours', 'd2lzh')
+    if not args.no_torch and bench_torch.available():
+        bench_torch.set_threads(perf.physical_cores())
+        sides += ('torch',)
+        import torch
+        result['env']['torch'] = torch.__version__
+    elif not args.no_torch:
+        log(bench_torch.HOW_TO_ADD)
     with d2lzh_offline_root(root) as d2l_root:
         loaders = Loaders(root, d2l_root, subset=QUICK_SUBSET if args.quick else None,
                           d2lzh_workers=0 if args.quick else None)
@@ -750,13 +789,14 @@ def main(argv=None, log=print):
             result['data'] = bench_data_pass(loaders, args.repeats, log, measure)
         if 'epoch' not in args.skip:
             log('2. one epoch per model')
-            result['epoch'] = bench_epochs(loaders, args.models, args.repeats, log, measure)
+            result['epoch'] = bench_epochs(loaders, args.models, args.repeats, log, measure,
+                                           sides=sides)
         if 'accuracy' not in args.skip:
             log('3. %d epochs end to end, seeds %s' % (args.epochs, args.seeds))
             book_elsewhere = None if perf.thread_profile() == 'mxnet' else (
                 lambda model, seed: time_book_with_mxnet_threads(args, model, seed))
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
-                                                log, measure, book_elsewhere)
+                                                log, measure, book_elsewhere, sides)
         if 'flops' not in args.skip and 'epoch' in result:
             result['flops'] = flop_analysis(result['epoch'], 256 if args.quick else 2048,
                                             *loaders.sizes())

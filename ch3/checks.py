@@ -126,3 +126,81 @@ def check_choice(name, value, choices):
         raise ValueError('%s must be %s, got %r'
                          % (name, ' or '.join(repr(c) for c in choices), value))
     return value
+
+
+# --- 3.9-3.15: the MLP, dropout and initialization -----------------------------------------------
+
+ACTIVATION_NAMES = ('relu', 'sigmoid', 'tanh')   # what Gluon's Dense and the exercises use
+
+
+def check_hidden_sizes(num_hiddens):
+    """3.9: num_hiddens (an int, or a list/tuple for several hidden layers) as a tuple of widths
+    >= 1, else ValueError."""
+    if isinstance(num_hiddens, (list, tuple)):
+        return tuple(check_int('num_hiddens', h, minimum=1) for h in num_hiddens)
+    return (check_int('num_hiddens', num_hiddens, minimum=1),)
+
+
+def check_activation_name(activation):
+    """3.10: return `activation` if it is 'relu', 'sigmoid' or 'tanh', else ValueError."""
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError('activation must be one of %s, got %r'
+                         % (', '.join(ACTIVATION_NAMES), activation))
+    return activation
+
+
+def check_layer_params(params):
+    """3.9: ValueError unless params is [W1, b1, ..., WL, bL] (an even number >= 2 of arrays)."""
+    if len(params) < 2 or len(params) % 2:
+        raise ValueError('params must be [W1, b1, ..., WL, bL] (an even number >= 2), got %d '
+                         'arrays' % len(params))
+
+
+def check_drop_prob(drop_prob, name='drop_prob'):
+    """3.13: return drop_prob as float if it is a number in [0, 1], else ValueError."""
+    if isinstance(drop_prob, bool) or not isinstance(drop_prob, numbers.Real) \
+            or not math.isfinite(drop_prob) or not 0 <= drop_prob <= 1:
+        raise ValueError('%s must be a probability in [0, 1], got %r' % (name, drop_prob))
+    return float(drop_prob)
+
+
+def check_finite_number(name, value):
+    """Return `value` as float if it is a finite real number, else ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError('%s must be a finite number, got %r' % (name, value))
+    return float(value)
+
+
+def check_fit_data(train_features, test_features, train_labels, test_labels):
+    """3.11/3.12: ValueError unless features (n, d) and labels (n,) pair up and the train and
+    test features have the same columns."""
+    if train_features.shape[0] != train_labels.shape[0]:
+        raise ValueError('train_features and train_labels differ in length: %d vs %d'
+                         % (train_features.shape[0], train_labels.shape[0]))
+    if test_features.shape[0] != test_labels.shape[0]:
+        raise ValueError('test_features and test_labels differ in length: %d vs %d'
+                         % (test_features.shape[0], test_labels.shape[0]))
+    if train_features.shape[1:] != test_features.shape[1:]:
+        raise ValueError('train and test features differ in shape: %s vs %s'
+                         % (train_features.shape, test_features.shape))
+
+
+def check_nonnegative(name, value):
+    """Return `value` as float if it is a finite number >= 0, else raise ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not math.isfinite(value) or value < 0:
+        raise ValueError('%s must be a finite number >= 0 (0 turns it off), got %r'
+                         % (name, value))
+    return float(value)
+
+
+def check_house_data(features, labels, name):
+    """3.16: ValueError unless features (n, d) and labels (n, 1) are non-empty, equally long and
+    the labels positive prices (their logarithm is scored); labels None is accepted."""
+    if labels is None:
+        return
+    if len(features) != len(labels) or len(features) == 0:
+        raise ValueError('%s features and labels must be non-empty and equally long, got %d and %d'
+                         % (name, len(features), len(labels)))
+    if labels.min().asscalar() <= 0:
+        raise ValueError('%s labels must be positive prices (their logarithm is scored)' % name)

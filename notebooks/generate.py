@@ -76,7 +76,9 @@ TOPICS = [
      'against test loss.',
      [('3.11', 'scratch', 'scratch',
        'From scratch: the three fits with our own linear model and minibatch SGD; each plot '
-       'shows training and test loss per epoch on a log scale.'),
+       'shows training and test loss per epoch on a log scale. Then k-fold cross-validation '
+       'picks between the cubic and the linear model without the test set, and the last plot '
+       'shows training, test and validation error against the polynomial degree (capacity).'),
       ('3.11', 'gluon', 'gluon',
        'With Gluon, as in the book: `nn.Dense(1)`, `L2Loss` and a `Trainer`.')]),
     ('sec3_12_weight_decay', '3.12 Weight decay',
@@ -91,7 +93,9 @@ TOPICS = [
      'During training dropout zeroes each hidden unit with probability p and scales the rest '
      'by 1/(1-p), so the expected value is unchanged; at test time it does nothing.',
      [('3.13', 'scratch', 'scratch',
-       'From scratch: our `dropout` function in a two-hidden-layer MLP on Fashion-MNIST.'),
+       'From scratch: the book\'s `dropout(X, drop_prob)` in 3.9\'s MLP with two hidden layers '
+       '(drop_prob1 = 0.2, drop_prob2 = 0.5) on Fashion-MNIST; the result also shows the book\'s '
+       'check, `dropout` on X = nd.arange(16).reshape((2, 8)) at p = 0, 0.5 and 1.'),
       ('3.13', 'gluon', 'gluon',
        'With Gluon: `nn.Dropout` layers after each hidden layer.')]),
     ('sec3_14_backprop', '3.14 Forward propagation, backpropagation and computational graphs',
@@ -106,22 +110,27 @@ TOPICS = [
        '`SoftmaxCrossEntropyLoss` and its gradients from autograd, against the hand-written '
        'ones.')]),
     ('sec3_15_initialization', '3.15 Numerical stability and model initialization',
-     'Deep products of matrices can make gradients vanish or explode; random initialization '
-     'breaks symmetry, and Xavier initialization keeps the variance of activations steady.',
+     'Many layers multiply many factors: with every weight 0.2 or 5, the 30th layer\'s output is '
+     'X times 0.2^30 ~ 1e-21 (vanishing) or 5^30 ~ 9e20 (exploding). Random initialization '
+     'breaks the symmetry between hidden units; MXNet\'s default draws U(-0.07, 0.07), Xavier '
+     'U(-sqrt(6/(a+b)), sqrt(6/(a+b))).',
      [('3.15', 'scratch', 'scratch',
-       'Exploding products of random matrices, vanishing sigmoid gradients and the variance '
-       'kept by Xavier initialization, measured; then an MLP whose hidden units all start '
-       'equal, written from scratch, to see that they stay equal.'),
+       'The book\'s 30-layer example computed; Xavier against MXNet\'s default; then the '
+       'chapter\'s own models (3.9\'s MLP, 3.6\'s softmax regression, 3.2\'s linear '
+       'regression) started from equal weights, to see which stay symmetric. Two extras from '
+       'the English edition (a product of 100 random 4x4 matrices, the sigmoid\'s gradient) are '
+       'labelled as such.'),
       ('3.15', 'gluon', 'gluon',
-       'The same experiments with Gluon layers and MXNet\'s initializers (`init.Xavier`, '
-       '`init.Constant`).')]),
+       'The same experiments with the Gluon models re-initialized by MXNet\'s initializers '
+       '(`init.Constant`; `init.Xavier` for the comparison).')]),
     ('sec3_16_kaggle_house', '3.16 Kaggle house prices',
      'Predict house prices from 79 features: standardize the numeric features, one-hot encode '
      'the categorical ones, train a linear model with Adam and judge it by the log RMSE in '
      'K-fold cross-validation.',
      [('3.16', 'scratch', 'scratch',
-       'From scratch: the linear model with our own Adam, scored by 5-fold cross-validation, '
-       'then trained on all 1460 houses to predict the test set.'),
+       'A first look at the data (the shapes and a few rows and columns), then from scratch: '
+       'the linear model with our own Adam, scored by 5-fold cross-validation, then trained on '
+       'all 1460 houses to predict the test set.'),
       ('3.16', 'gluon', 'gluon',
        'With Gluon, as in the book: `nn.Dense(1)`, `L2Loss` and a Trainer with \'adam\'.')]),
 ]

@@ -1,7 +1,12 @@
-"""3.13: dropout's statistics (fixed seed), its train-only behaviour, and both networks against the
-book's own code run through d2lzh.train_ch3 with identical parameters, batches and random masks."""
+"""3.13 (ch3.book.dropout, run by ch3.harness.runs.dropout): dropout's statistics (fixed seed),
+the book's examples, its train-only behaviour, and both networks against the book's own code run
+through d2lzh.train_ch3 with identical parameters, batches and random masks."""
+import contextlib
+import io
 import json
 import math
+import os
+import re
 
 import d2lzh
 import mxnet as mx
@@ -11,11 +16,11 @@ from mxnet import autograd, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
-from ch3.harness.runs import mlp
-from ch3.harness.runs.dropout import (build_gluon_net, check_drop_prob, drop_probabilities, dropout,
-                                  net_scratch, scratch_net)
-from ch3.book.training import train_ch3
-from test_mlp import copy_params, real_batches, run_quietly, train_gluon_beside_the_book
+from ch3.book import mlp
+from ch3.book.dropout import (dropout, dropout_examples, gluon_net, init_params, net,
+                              train_scratch)
+from ch3.checks import check_drop_prob
+from test_mlp import book_lines, real_batches, run_quietly, train_gluon_beside_the_book
 
 
 def book_dropout(X, drop_prob):
@@ -81,12 +86,24 @@ def test_probabilities_outside_zero_one_are_value_errors(p):
         dropout(nd.ones(3), p)
 
 
-def test_drop_probabilities_one_per_hidden_layer():
-    assert drop_probabilities((0.2, 0.5), 2) == (0.2, 0.5)
-    assert drop_probabilities(0.3, 3) == (0.3, 0.3, 0.3)
-    assert check_drop_prob(1) == 1.0
-    with pytest.raises(ValueError, match='one probability per hidden layer: 2 layer'):
-        drop_probabilities((0.2,), 2)
+def test_check_drop_prob_names_the_hyperparameter():
+    assert check_drop_prob(1) == 1.0 and check_drop_prob(0) == 0.0
+    with pytest.raises(ValueError, match=r'drop_prob1 must be a probability in \[0, 1\]'):
+        net(nd.ones((2, 784)), init_params(), drop_prob1=1.5)
+    with pytest.raises(ValueError, match=r'drop_prob2 must be a probability in \[0, 1\]'):
+        gluon_net(drop_prob2=-0.5)
+
+
+def test_the_books_examples_on_a_small_matrix():
+    examples, X = dropout_examples()
+    np.testing.assert_array_equal(X.asnumpy(), np.arange(16).reshape(2, 8))
+    (p0, none), (p_half, half), (p1, every) = examples
+    assert (p0, p_half, p1) == (0, 0.5, 1)
+    np.testing.assert_array_equal(none.asnumpy(), X.asnumpy())
+    np.testing.assert_array_equal(every.asnumpy(), np.zeros((2, 8)))
+    kept = half.asnumpy() != 0
+    np.testing.assert_array_equal(half.asnumpy()[kept], 2 * X.asnumpy()[kept])   # x / (1 - 0.5)
+    assert 0 < kept.sum() < 16   # seed 0 keeps some and drops some of the 16 (15 nonzero) entries
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,49 +111,70 @@ def test_drop_probabilities_one_per_hidden_layer():
 # ---------------------------------------------------------------------------------------------
 
 def test_scratch_net_drops_only_while_training():
-    params = mlp.init_params(num_hiddens=(256, 256))
+    params = init_params()
     X = nd.array(np.random.RandomState(0).uniform(size=(8, 1, 28, 28)))
-    plain = mlp.net_scratch(X, params).asnumpy()         # the same network without dropout
-    np.testing.assert_array_equal(net_scratch(X, params).asnumpy(), plain)
+    plain = mlp.net(X, params).asnumpy()         # 3.9's network without dropout
+    np.testing.assert_array_equal(net(X, params).asnumpy(), plain)
     with autograd.record(train_mode=False):
-        np.testing.assert_array_equal(net_scratch(X, params).asnumpy(), plain)
+        np.testing.assert_array_equal(net(X, params).asnumpy(), plain)
     with autograd.record():
-        a, b = net_scratch(X, params).asnumpy(), net_scratch(X, params).asnumpy()
+        a, b = net(X, params).asnumpy(), net(X, params).asnumpy()
     assert not np.allclose(a, plain) and not np.allclose(a, b)
     with autograd.train_mode():
-        assert not np.allclose(net_scratch(X, params).asnumpy(), plain)
+        assert not np.allclose(net(X, params).asnumpy(), plain)
+    with autograd.train_mode():   # no dropout at all: 3.9's network, also while training
+        np.testing.assert_array_equal(net(X, params, 0, 0).asnumpy(), plain)
+
+
+def test_init_params_are_3_9s_with_two_hidden_layers():
+    params = init_params()
+    assert [p.shape for p in params] == [(784, 256), (256,), (256, 256), (256,), (256, 10), (10,)]
+    assert [p.shape for p in init_params(64, 32)][:3] == [(784, 64), (64,), (64, 32)]
 
 
 def test_gluon_net_drops_only_while_training():
-    net = build_gluon_net()
+    model = gluon_net()
     X = nd.array(np.random.RandomState(0).uniform(size=(8, 784)))
-    first, second = net(X).asnumpy(), net(X).asnumpy()
+    first, second = model(X).asnumpy(), model(X).asnumpy()
     np.testing.assert_array_equal(first, second)
     with autograd.record():
-        training = net(X).asnumpy()
+        training = model(X).asnumpy()
     assert not np.allclose(training, first)
-    params = []
-    for dense in net[0::2]:
-        params += [dense.weight.data().T, dense.bias.data()]
-    np.testing.assert_allclose(mlp.net_scratch(X, params).asnumpy(), first, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(mlp.net(X, mlp.gluon_params(model)).asnumpy(), first, rtol=1e-4,
+                               atol=1e-7)
 
 
 def test_gluon_net_layout_follows_the_book():
-    net = build_gluon_net()
-    assert [type(block).__name__ for block in net] == ['Dense', 'Dropout', 'Dense', 'Dropout',
-                                                      'Dense']
-    assert [net[1]._rate, net[3]._rate] == [0.2, 0.5]
-    assert net._active   # hybridized
+    model = gluon_net()
+    assert [type(block).__name__ for block in model] == ['Dense', 'Dropout', 'Dense', 'Dropout',
+                                                        'Dense']
+    assert [model[1]._rate, model[3]._rate] == [0.2, 0.5]
+    assert model._active   # hybridized
+    swapped = gluon_net(drop_prob1=0.5, drop_prob2=0.2)
+    assert [swapped[1]._rate, swapped[3]._rate] == [0.5, 0.2]
 
 
 # ---------------------------------------------------------------------------------------------
 # Against the book's code and d2lzh.train_ch3 (same seed, so the same masks)
 # ---------------------------------------------------------------------------------------------
 
-def test_scratch_training_equals_the_books_code_under_d2lzh():
+def test_train_scratch_equals_the_books_code_under_d2lzh():
     train, test = real_batches(1024, 256), real_batches(512, 256, train=False)
-    params = mlp.init_params(num_hiddens=(256, 256))
-    W1, b1, W2, b2, W3, b3 = book_params = copy_params(params)
+    mx.random.seed(3)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        params, history = train_scratch(train, test, num_epochs=3)   # the book's settings
+    ours = book_lines(out.getvalue())
+    mx.random.seed(3)   # the book draws W1, b1, W2, b2, W3, b3 in this order, then the masks
+    W1 = nd.random.normal(scale=0.01, shape=(784, 256))
+    b1 = nd.zeros(256)
+    W2 = nd.random.normal(scale=0.01, shape=(256, 256))
+    b2 = nd.zeros(256)
+    W3 = nd.random.normal(scale=0.01, shape=(256, 10))
+    b3 = nd.zeros(10)
+    book_params = [W1, b1, W2, b2, W3, b3]
+    for param in book_params:
+        param.attach_grad()
     drop_prob1, drop_prob2 = 0.2, 0.5
 
     def book_net(X):
@@ -150,18 +188,15 @@ def test_scratch_training_equals_the_books_code_under_d2lzh():
         return nd.dot(H2, W3) + b3
 
     loss = gloss.SoftmaxCrossEntropyLoss()
-    mx.random.seed(3)
-    ours = run_quietly(train_ch3, scratch_net(params), train, test, loss, 3, 256, params, 0.5)
-    mx.random.seed(3)
     theirs = run_quietly(d2lzh.train_ch3, book_net, train, test, loss, 3, 256, book_params, 0.5)
-    assert len(ours) == 3 and ours == theirs
+    assert len(ours) == 3 and ours == theirs and len(history) == 3
     for mine, book in zip(params, book_params):
         np.testing.assert_allclose(mine.asnumpy(), book.asnumpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_gluon_training_equals_the_books_code_under_d2lzh():
     train, test = real_batches(1024, 256), real_batches(512, 256, train=False)
-    ours = build_gluon_net()
+    ours = gluon_net()
     book = nn.Sequential()
     book.add(nn.Dense(256, activation='relu'), nn.Dropout(0.2),
              nn.Dense(256, activation='relu'), nn.Dropout(0.5), nn.Dense(10))
@@ -181,12 +216,31 @@ def test_quick_run_on_real_data(impl):
     result = ch3.run_section('3.13', impl=impl, quick=True, verbose=False)
     assert json.loads(json.dumps(result)) == result
     assert result['hyperparameters'] == {'num_epochs': 2, 'batch_size': 256, 'lr': 0.5,
-                                         'num_hiddens': [256, 256], 'drop_probs': [0.2, 0.5],
-                                         'activation': 'relu', 'subset': 6000, 'pipeline': 'fast'}
+                                         'num_hiddens1': 256, 'num_hiddens2': 256,
+                                         'drop_prob1': 0.2, 'drop_prob2': 0.5, 'subset': 6000}
     history = result['history']
     assert len(history) == 2 and history[1]['loss'] < history[0]['loss'] < math.log(10)
-    assert set(result['final']) == {'loss', 'train_acc', 'test_acc', 'seconds_per_epoch'}
-    assert result['final']['test_acc'] > 0.2   # chance is 0.1; dropout learns slowly at first
+    final = result['final']
+    other = 'gluon' if impl == 'scratch' else 'scratch'
+    agreement = '%s_same_weights_max_abs_logit_diff' % other
+    assert set(final) == {'loss', 'train_acc', 'test_acc', 'seconds_per_epoch', agreement,
+                          'dropout_examples'}
+    assert final['test_acc'] > 0.2   # chance is 0.1; dropout learns slowly at first
+    assert 0 <= final[agreement] < 1e-4   # in prediction mode the two versions are one function
+    examples = final['dropout_examples']
+    assert examples['X'] == [list(range(8)), list(range(8, 16))]
+    assert examples['drop_prob=0'] == examples['X']
+    assert examples['drop_prob=1'] == [[0.0] * 8] * 2
+    assert {v for row in examples['drop_prob=0.5'] for v in row} <= {0.0} | {
+        2.0 * x for x in range(16)}
+
+
+def test_quick_run_prints_the_books_examples(capsys):
+    ch3.run_section('3.13', quick=True, num_epochs=1, subset=512, verbose=True)
+    out = capsys.readouterr().out
+    assert 'dropout(X, 0) =' in out and 'dropout(X, 0.5) =' in out and 'dropout(X, 1) =' in out
+    assert '[ 8.  9. 10. 11. 12. 13. 14. 15.]' in out
+    assert re.search(r'epoch 1, loss [\d.]+, train acc', out)
 
 
 @pytest.mark.slow
@@ -195,27 +249,49 @@ def test_one_full_epoch_learns():
     assert result['final']['train_acc'] > 0.45 and result['final']['test_acc'] > 0.6
 
 
-def test_swapped_and_single_probabilities_are_accepted():
-    result = ch3.run_section('3.13', quick=True, num_epochs=1, drop_probs=(0.5, 0.2),
+def test_swapped_probabilities_and_widths_are_accepted():
+    result = ch3.run_section('3.13', quick=True, num_epochs=1, drop_prob1=0.5, drop_prob2=0.2,
                              verbose=False)
-    assert result['hyperparameters']['drop_probs'] == [0.5, 0.2]
-    result = ch3.run_section('3.13', impl='gluon', quick=True, num_epochs=1, num_hiddens=128,
-                             drop_probs=0.3, verbose=False)
-    assert result['hyperparameters']['num_hiddens'] == [128]
-    assert result['hyperparameters']['drop_probs'] == [0.3]
+    assert (result['hyperparameters']['drop_prob1'], result['hyperparameters']['drop_prob2']) \
+        == (0.5, 0.2)
+    result = ch3.run_section('3.13', impl='gluon', quick=True, num_epochs=1, num_hiddens1=128,
+                             num_hiddens2=64, drop_prob1=0.3, verbose=False)
+    assert result['hyperparameters']['num_hiddens1'] == 128
+    assert result['hyperparameters']['num_hiddens2'] == 64
+    assert result['hyperparameters']['drop_prob1'] == 0.3
+
+
+def test_set_drop_prob1_on_the_command_line(tmp_path):
+    """The README's `ch3 run 3.13 --set drop_prob1=0.2`: the name reaches the run."""
+    from ch3.harness import cli
+    status = cli.main(['run', '3.13', '--quick', '--epochs', '1', '--set', 'drop_prob1=0.3',
+                       '--set', 'subset=512', '--out', str(tmp_path)])
+    assert status in (0, None)
+    with open(os.path.join(str(tmp_path), 'metrics.json')) as handle:
+        record = json.load(handle)
+    assert record['hyperparameters']['drop_prob1'] == 0.3
+    assert record['hyperparameters']['drop_prob2'] == 0.5
 
 
 @pytest.mark.parametrize('impl', ['scratch', 'gluon'])
 @pytest.mark.parametrize('kwargs, message', [
-    ({'drop_probs': (0.2, 1.2)}, r'drop_prob must be a probability in \[0, 1\], got 1.2'),
-    ({'drop_probs': (0.2,)}, 'one probability per hidden layer'),
-    ({'activation': 'elu'}, 'activation must be one of'),
+    ({'drop_prob2': 1.2}, r'drop_prob2 must be a probability in \[0, 1\], got 1.2'),
+    ({'drop_prob1': -0.1}, r'drop_prob1 must be a probability in \[0, 1\], got -0.1'),
+    ({'num_hiddens1': 0}, 'num_hiddens1 must be >= 1'),
+    ({'lr': 0}, 'lr must be a finite number > 0'),
 ])
 def test_bad_hyperparameters_are_value_errors(impl, kwargs, message):
     with pytest.raises(ValueError, match=message):
         ch3.run_section('3.13', impl=impl, quick=True, **kwargs)
 
 
-def test_book_reference_numbers_are_registered():
+def test_book_reference_numbers_are_the_notebooks_printed_lines():
     book = ch3.harness.registry.get_section('3.13').book
-    assert book['scratch_test_acc'] == 0.857 and book['gluon_test_acc'] == 0.847
+    assert (book['scratch_loss'], book['scratch_train_acc'], book['scratch_test_acc']) \
+        == (0.4160, 0.848, 0.863)
+    assert (book['gluon_loss'], book['gluon_train_acc'], book['gluon_test_acc']) \
+        == (0.4241, 0.846, 0.860)
+    assert book['scratch_history'][0] == {'epoch': 1, 'loss': 1.1393, 'train_acc': 0.558,
+                                          'test_acc': 0.773}
+    assert [h['epoch'] for h in book['gluon_history']] == [1, 2, 3, 4, 5]
+    assert 'ea74109' in book['source']

@@ -9,8 +9,11 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import data as gdata
 
 import ch3
-import ch3.harness.runs.kaggle_house as kh
+from ch3.book import kaggle_house as kh
 from ch3.book.kfold import get_k_fold_data
+from ch3.harness.runs import kaggle_house as khr
+
+BOOK = ch3.harness.registry.get_section('3.16').book
 
 
 @pytest.fixture(scope='module')
@@ -22,7 +25,7 @@ def data():
 def book_run(data):
     """The book's 5-fold, 100-epoch run of the Gluon linear model (once for the module)."""
     ch3.set_seed(0)
-    return kh.k_fold_linear(data, 'gluon', verbose=False)
+    return kh.k_fold(5, data['train_features'], data['train_labels'], verbose=False)
 
 
 def test_log_rmse_is_the_rmse_of_logs_with_predictions_clipped_at_1():
@@ -102,7 +105,7 @@ def test_scratch_and_gluon_give_the_same_losses_on_real_data(data):
     mx.random.seed(0)
     params = kh.init_linear_params(X_train.shape[1])
     np.random.seed(0)
-    scratch = kh.train_scratch_model(params, X_train, y_train, X_valid, y_valid, num_epochs)
+    scratch = kh.train_scratch(params, X_train, y_train, X_valid, y_valid, num_epochs)
     mx.random.seed(0)
     net = kh.get_net()
     np.random.seed(0)
@@ -115,15 +118,18 @@ def test_scratch_and_gluon_give_the_same_losses_on_real_data(data):
 def test_the_books_five_fold_run_reaches_the_books_scores(book_run):
     assert len(book_run['folds']) == 5
     assert book_run['valid_mean'] <= 0.18
-    assert book_run['valid_mean'] == pytest.approx(0.170, abs=0.01)
-    assert book_run['train_mean'] == pytest.approx(0.165, abs=0.01)
+    assert book_run['valid_mean'] == pytest.approx(BOOK['valid_log_rmse'], abs=0.01)
+    assert book_run['train_mean'] == pytest.approx(BOOK['train_log_rmse'], abs=0.01)
+    # the same folds (contiguous blocks in file order) as the book's: fold by fold close to it
+    for ours, book in zip(book_run['folds'], BOOK['folds']):
+        assert ours['valid'] == pytest.approx(book['valid_log_rmse'], abs=0.005)
     for fold in book_run['folds']:
         assert len(fold['train_curve']) == 100
         assert fold['train_curve'][-1] < fold['train_curve'][0] / 3
 
 
 def test_an_mlp_on_log_prices_beats_the_linear_model_in_the_same_validation(data, book_run):
-    chosen = kh.select_better_model(
+    chosen = khr.select_better_model(
         data['train_features'], data['train_labels'], num_epochs=12, verbose=False,
         candidates=[{'hidden': 64, 'lr': 0.01, 'wd': 10.0}, {'hidden': 64, 'lr': 0.01, 'wd': 0.01}])
     scores = [c['valid_log_rmse'] for c in chosen['candidates']]
@@ -158,7 +164,7 @@ def test_train_and_pred_refuses_to_overwrite_unless_asked(data, tmp_path):
     with pytest.raises(FileExistsError, match='overwrite=True'):
         kh.train_and_pred(*args, path, verbose=False)
     assert path.read_text() == 'keep me\n'
-    kh.train_and_pred(*args, path, num_epochs=2, overwrite=True, impl='scratch', verbose=False)
+    kh.train_and_pred(*args, path, num_epochs=2, overwrite=True, from_scratch=True, verbose=False)
     assert _read_submission(path)[0] == ['Id', 'SalePrice']
 
 
@@ -202,13 +208,18 @@ def test_quick_section_runs_agree_between_versions_and_write_their_outputs(tmp_p
     np.testing.assert_allclose(
         [f['valid_log_rmse'] for f in results['scratch']['final']['folds']],
         [f['valid_log_rmse'] for f in results['gluon']['final']['folds']], rtol=1e-4)
+    for result in results.values():
+        look = result['final']['first_look']
+        assert look['train_shape'] == [1460, 81] and look['test_shape'] == [1459, 80]
+        assert look['columns'] == BOOK['first_look']['columns']
+        assert look['rows'] == BOOK['first_look']['rows']     # the rows the book printed
+        agree = result['final']['versions_agree']
+        assert agree['max_rel_diff_log_rmse'] < 1e-4 and agree['num_epochs'] == 10
 
 
 def test_bad_arguments_are_refused(data):
-    with pytest.raises(ValueError, match='impl'):
-        kh.k_fold_linear(data, 'numpy')
     with pytest.raises(ValueError, match='k >= 2'):
-        kh.k_fold_linear(data, k=1)
+        kh.k_fold(1, data['train_features'], data['train_labels'])
     with pytest.raises(ValueError, match='lr'):
         ch3.run_section('3.16', lr=0.0, quick=True)
     with pytest.raises(ValueError, match='wd'):

@@ -1,5 +1,6 @@
-"""3.9-3.10: the MLP against the book's own code run through d2lzh.train_ch3 (identical initial
-parameters and batches of real Fashion-MNIST), against a numpy forward pass, and end to end."""
+"""3.9-3.10 (ch3.book.mlp, run by ch3.harness.runs.mlp): the MLP against the book's own code run
+through d2lzh.train_ch3 (identical initial parameters and batches of real Fashion-MNIST), against
+a numpy forward pass, and end to end."""
 import contextlib
 import io
 import json
@@ -14,16 +15,18 @@ from mxnet.gluon import loss as gloss, nn
 
 import ch3
 from ch3.data.fashion_mnist import load_fashion_mnist_arrays
-from ch3.harness.runs.mlp import (build_gluon_net, hidden_sizes, init_params, layers, net_scratch,
-                              scratch_net)
+from ch3.book.mlp import (gluon_net, gluon_params, init_params, layers, load_params, net, relu,
+                          train_gluon, train_scratch)
 from ch3.book.training import train_ch3
+from ch3.checks import check_hidden_sizes
+from ch3.harness.runs.mlp import ACTIVATIONS
 
 
 def real_batches(n, batch_size, train=True):
     """The first n real images as a fixed list of (X (b, 1, 28, 28) in [0, 1], y int32) batches,
     converted the way the book's ToTensor does (uint8 / 255), without our data pipeline."""
     images, labels = load_fashion_mnist_arrays(train=train)
-    X = images[:n].astype(np.float32)[:, None, :, :] / 255
+    X, labels = images[:n].astype(np.float32)[:, None, :, :] / 255, labels[:n]
     return [(nd.array(X[i:i + batch_size]), nd.array(labels[i:i + batch_size], dtype='int32'))
             for i in range(0, n, batch_size)]
 
@@ -40,18 +43,18 @@ def run_quietly(fn, *args, **kwargs):
 
 
 def train_gluon_beside_the_book(ours, book, train, test, num_epochs=3, lr=0.5, mx_seed=None):
-    """Give `book` (the book's nn.Sequential) our net's initial parameters, then train each with
-    its train_ch3 (ours, d2lzh's) on the same batches; returns both sets of printed lines.
-    mx_seed reseeds MXNet before each run, so random layers draw the same masks."""
+    """Give `book` (the book's nn.Sequential) our net's initial parameters, then train ours with
+    ch3.book.mlp.train_gluon and the book's with d2lzh.train_ch3 on the same batches; returns both
+    sets of printed lines. mx_seed reseeds MXNet before each run, so random layers draw the same
+    masks."""
     ours(train[0][0]), book(train[0][0])   # finish deferred initialization
     for mine, theirs in zip(ours.collect_params().values(), book.collect_params().values()):
         theirs.set_data(mine.data())
     loss = gloss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(ours.collect_params(), 'sgd', {'learning_rate': lr})
     book_trainer = gluon.Trainer(book.collect_params(), 'sgd', {'learning_rate': lr})
     if mx_seed is not None:
         mx.random.seed(mx_seed)
-    mine = run_quietly(train_ch3, ours, train, test, loss, num_epochs, 256, trainer=trainer)
+    mine = run_quietly(train_gluon, ours, train, test, num_epochs, 256, lr)
     if mx_seed is not None:
         mx.random.seed(mx_seed)
     theirs = run_quietly(d2lzh.train_ch3, book, train, test, loss, num_epochs, 256, None, None,
@@ -71,7 +74,7 @@ def copy_params(params):
 # ---------------------------------------------------------------------------------------------
 
 def test_init_params_follow_the_book():
-    params = init_params(num_hiddens=(256,))
+    params = init_params()
     assert [p.shape for p in params] == [(784, 256), (256,), (256, 10), (10,)]
     W1 = params[0].asnumpy()
     assert abs(W1.mean()) < 1e-3 and W1.std() == pytest.approx(0.01, rel=0.02)
@@ -84,13 +87,15 @@ def test_init_params_follow_the_book():
 @pytest.mark.parametrize('value, widths', [(256, (256,)), ((256, 128), (256, 128)),
                                            ([64], (64,)), ((), ())])
 def test_hidden_sizes(value, widths):
-    assert hidden_sizes(value) == widths
+    assert check_hidden_sizes(value) == widths
 
 
 @pytest.mark.parametrize('value', [0, -5, 2.5, (256, 0), True])
 def test_hidden_sizes_rejects_non_positive_integers(value):
     with pytest.raises(ValueError, match='num_hiddens must be'):
-        hidden_sizes(value)
+        check_hidden_sizes(value)
+    with pytest.raises(ValueError, match='num_hiddens must be'):
+        init_params(num_hiddens=value)
 
 
 def test_layers_rejects_an_odd_parameter_list():
@@ -98,12 +103,17 @@ def test_layers_rejects_an_odd_parameter_list():
         layers(init_params(num_hiddens=(3,), num_inputs=4, num_outputs=2)[:3])
 
 
+def test_relu_is_the_books_maximum():
+    X = nd.array([[-2.0, -0.0, 0.5], [3.0, -1e-8, 0.0]])
+    np.testing.assert_array_equal(relu(X).asnumpy(), np.maximum(X.asnumpy(), 0))
+
+
 @pytest.mark.parametrize('activation, numpy_fn', [
     ('relu', lambda z: np.maximum(z, 0)),
     ('sigmoid', lambda z: 1 / (1 + np.exp(-z))),
     ('tanh', np.tanh),
 ])
-def test_net_scratch_equals_a_numpy_forward_pass(activation, numpy_fn):
+def test_net_equals_a_numpy_forward_pass(activation, numpy_fn):
     rng = np.random.RandomState(0)
     params = init_params(num_inputs=12, num_hiddens=(7, 5), num_outputs=3)
     for p in params:
@@ -112,42 +122,99 @@ def test_net_scratch_equals_a_numpy_forward_pass(activation, numpy_fn):
     W1, b1, W2, b2, W3, b3 = [p.asnumpy() for p in params]
     H = numpy_fn(X.reshape(6, 12) @ W1 + b1)
     expected = numpy_fn(H @ W2 + b2) @ W3 + b3
-    out = net_scratch(nd.array(X), params, activation)
+    out = net(nd.array(X), params, ACTIVATIONS[activation])
     np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_after_hidden_sees_every_hidden_layer_in_order_and_replaces_it():
+    rng = np.random.RandomState(2)
+    params = init_params(num_inputs=6, num_hiddens=(5, 4), num_outputs=3)
+    for p in params:
+        p[:] = nd.array(rng.normal(size=p.shape))
+    X = nd.array(rng.uniform(size=(2, 6)))
+    seen = []
+
+    def zero_first(H, i):
+        seen.append((i, H.shape))
+        return H * 0 if i == 0 else H
+    out = net(X, params, after_hidden=zero_first)
+    assert seen == [(0, (2, 5)), (1, (2, 4))]
+    # with the first hidden layer zeroed, the logits are relu(b2) W3 + b3 for every example
+    W3, b2, b3 = params[4].asnumpy(), params[3].asnumpy(), params[5].asnumpy()
+    np.testing.assert_allclose(out.asnumpy(), np.tile(np.maximum(b2, 0) @ W3 + b3, (2, 1)),
+                               rtol=1e-5, atol=1e-6)
+    plain = net(X, params).asnumpy()
+    assert np.abs(plain[0] - plain[1]).max() > 1e-3   # without the hook the examples differ
 
 
 @pytest.mark.parametrize('activation', ['relu', 'sigmoid', 'tanh'])
 def test_gluon_net_with_the_same_weights_computes_the_same_logits(activation):
-    net = build_gluon_net(num_hiddens=(32, 16), activation=activation)
+    model = gluon_net(num_hiddens=(32, 16), activation=activation)
     X = nd.array(np.random.RandomState(1).uniform(size=(5, 1, 28, 28)))
-    logits = net(X)
+    logits = model(X)
     assert logits.shape == (5, 10)
-    params = []
-    for dense in net:
-        params += [dense.weight.data().T, dense.bias.data()]   # Dense stores W as (out, in)
-    np.testing.assert_allclose(net_scratch(X, params, activation).asnumpy(), logits.asnumpy(),
-                               rtol=1e-4, atol=1e-6)
-    assert [dense.act.__class__.__name__ if dense.act else None for dense in net] \
+    params = gluon_params(model)
+    assert [p.shape for p in params] == [(784, 32), (32,), (32, 16), (16,), (16, 10), (10,)]
+    np.testing.assert_allclose(net(X, params, ACTIVATIONS[activation]).asnumpy(),
+                               logits.asnumpy(), rtol=1e-4, atol=1e-6)
+    assert [dense.act.__class__.__name__ if dense.act else None for dense in model] \
         == ['Activation', 'Activation', None]
 
 
+def test_load_params_puts_scratch_weights_into_the_gluon_net():
+    params = init_params(num_hiddens=(16,))
+    for p in params:
+        p[:] = nd.array(np.random.RandomState(3).normal(size=p.shape))
+    model = gluon_net(num_hiddens=16)
+    X = nd.array(np.random.RandomState(4).uniform(size=(3, 784)))
+    model(X)
+    load_params(model, params)
+    np.testing.assert_allclose(model(X).asnumpy(), net(X, params).asnumpy(), rtol=1e-4,
+                               atol=1e-5)
+    np.testing.assert_array_equal(gluon_params(model)[0].asnumpy(), params[0].asnumpy())
+    with pytest.raises(ValueError, match='2 Dense layers but params hold 3'):
+        load_params(model, init_params(num_hiddens=(16, 8)))
+
+
 def test_gluon_net_initial_weights_are_normal_001_and_zero_biases():
-    net = build_gluon_net()
-    net(nd.zeros((1, 784)))   # finish deferred initialization
-    W = net[0].weight.data().asnumpy()
+    model = gluon_net()
+    model(nd.zeros((1, 784)))   # finish deferred initialization
+    W = model[0].weight.data().asnumpy()
     assert W.shape == (256, 784) and W.std() == pytest.approx(0.01, rel=0.02)
-    assert not net[0].bias.data().asnumpy().any() and not net[1].bias.data().asnumpy().any()
-    assert net._active   # hybridized
+    assert not model[0].bias.data().asnumpy().any() and not model[1].bias.data().asnumpy().any()
+    assert model._active   # hybridized
+
+
+def test_gluon_net_refuses_an_unknown_activation():
+    with pytest.raises(ValueError, match='activation must be one of relu, sigmoid, tanh'):
+        gluon_net(activation='softmax')
 
 
 # ---------------------------------------------------------------------------------------------
 # Against the book's code and d2lzh.train_ch3
 # ---------------------------------------------------------------------------------------------
 
-def test_scratch_training_equals_the_books_code_under_d2lzh():
+def book_scratch_params():
+    """The book's 3.9 parameters, drawn in its order (W1, b1, W2, b2)."""
+    W1 = nd.random.normal(scale=0.01, shape=(784, 256))
+    b1 = nd.zeros(256)
+    W2 = nd.random.normal(scale=0.01, shape=(256, 10))
+    b2 = nd.zeros(10)
+    params = [W1, b1, W2, b2]
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+def test_train_scratch_equals_the_books_code_under_d2lzh():
     train, test = real_batches(1024, 256), real_batches(512, 256, train=False)
-    params = init_params(num_hiddens=256)
-    W1, b1, W2, b2 = book_params = copy_params(params)
+    mx.random.seed(5)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        params, history = train_scratch(train, test, num_epochs=3)   # the book's lr 0.5
+    ours = book_lines(out.getvalue())
+    mx.random.seed(5)
+    W1, b1, W2, b2 = book_params = book_scratch_params()
 
     def book_relu(X):
         return nd.maximum(X, 0)
@@ -158,19 +225,18 @@ def test_scratch_training_equals_the_books_code_under_d2lzh():
         return nd.dot(H, W2) + b2
 
     loss = gloss.SoftmaxCrossEntropyLoss()
-    ours = run_quietly(train_ch3, scratch_net(params), train, test, loss, 3, 256, params, 0.5)
     theirs = run_quietly(d2lzh.train_ch3, book_net, train, test, loss, 3, 256, book_params, 0.5)
-    assert len(ours) == 3 and ours == theirs
+    assert len(ours) == 3 and ours == theirs and len(history) == 3
     for mine, book in zip(params, book_params):
         np.testing.assert_allclose(mine.asnumpy(), book.asnumpy(), rtol=1e-5, atol=1e-7)
-    losses = [float(v) for v in re.findall(r'loss ([\d.]+)', ' '.join(ours))]
+    losses = [h['loss'] for h in history]
     assert losses == sorted(losses, reverse=True) and losses[0] < np.log(10)   # it learns ...
-    assert float(re.findall(r'test acc ([\d.]+)', ours[-1])[0]) > 0.4          # ... from 12 steps
+    assert history[-1]['test_acc'] > 0.4                                       # ... from 12 steps
 
 
-def test_gluon_training_equals_the_books_code_under_d2lzh():
+def test_train_gluon_equals_the_books_code_under_d2lzh():
     train, test = real_batches(1024, 256), real_batches(512, 256, train=False)
-    ours = build_gluon_net()
+    ours = gluon_net()
     book = nn.Sequential()
     book.add(nn.Dense(256, activation='relu'), nn.Dense(10))
     book.initialize(init.Normal(sigma=0.01))
@@ -178,6 +244,21 @@ def test_gluon_training_equals_the_books_code_under_d2lzh():
     assert len(mine) == 3 and mine == theirs
     np.testing.assert_allclose(ours[0].weight.data().asnumpy(), book[0].weight.data().asnumpy(),
                                rtol=1e-5, atol=1e-7)
+
+
+def test_a_partial_last_batch_steps_like_d2lzh():
+    """The book's arithmetic: the last, smaller batch's summed gradient is divided by 256 too."""
+    train, test = real_batches(600, 256), real_batches(256, 256, train=False)   # 256, 256, 88
+    params = init_params()
+    book_params = copy_params(params)
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    ours = run_quietly(train_ch3, lambda X: net(X, params), train, test, loss, 2, 256, params,
+                       0.5)
+    theirs = run_quietly(d2lzh.train_ch3, lambda X: net(X, book_params), train, test, loss, 2,
+                         256, book_params, 0.5)
+    assert len(ours) == 2 and ours == theirs
+    np.testing.assert_allclose(params[0].asnumpy(), book_params[0].asnumpy(), rtol=1e-5,
+                               atol=1e-7)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,12 +272,16 @@ def test_quick_run_learns_on_real_data(section, impl):
     assert result['impl'] == impl
     assert result['hyperparameters'] == {'num_epochs': 2, 'batch_size': 256, 'lr': 0.5,
                                          'num_hiddens': [256], 'activation': 'relu',
-                                         'subset': 6000, 'pipeline': 'fast'}
+                                         'subset': 6000}
     history = result['history']
     assert len(history) == 2 and history[1]['loss'] < history[0]['loss']
-    assert set(result['final']) == {'loss', 'train_acc', 'test_acc', 'seconds_per_epoch'}
+    other = 'gluon' if impl == 'scratch' else 'scratch'
+    agreement = '%s_same_weights_max_abs_logit_diff' % other
+    assert set(result['final']) == {'loss', 'train_acc', 'test_acc', 'seconds_per_epoch',
+                                    agreement}
     assert result['final']['test_acc'] > 0.5   # chance is 0.1
     assert result['final']['loss'] == history[-1]['loss']
+    assert 0 <= result['final'][agreement] < 1e-4   # the two versions compute one function
 
 
 def test_options_for_the_exercises_two_layers_and_tanh():
@@ -205,12 +290,14 @@ def test_options_for_the_exercises_two_layers_and_tanh():
     assert result['hyperparameters']['num_hiddens'] == [64, 32]
     assert result['hyperparameters']['activation'] == 'tanh'
     assert result['final']['test_acc'] > 0.2
+    assert result['final']['gluon_same_weights_max_abs_logit_diff'] < 1e-4
 
 
 def test_gluon_on_two_cpu_contexts():
     result = ch3.run_section('3.10', ctx='cpu:0,cpu:1', quick=True, num_epochs=1, verbose=False)
     assert result['ctx'] == ['cpu(0)', 'cpu(1)']
     assert result['final']['test_acc'] > 0.3
+    assert result['final']['scratch_same_weights_max_abs_logit_diff'] < 1e-4
 
 
 def test_scratch_refuses_two_devices():
@@ -230,20 +317,26 @@ def test_bad_hyperparameters_are_value_errors(section, kwargs, message):
         ch3.run_section(section, quick=True, **kwargs)
 
 
-def test_book_reference_numbers_are_registered():
-    assert ch3.harness.registry.get_section('3.9').book['test_acc'] == 0.863
-    assert ch3.harness.registry.get_section('3.10').book['test_acc'] == 0.855
+def test_book_reference_numbers_are_the_notebooks_printed_lines():
+    scratch = ch3.harness.registry.get_section('3.9').book
+    gluon = ch3.harness.registry.get_section('3.10').book
+    assert (scratch['loss'], scratch['train_acc'], scratch['test_acc']) == (0.3669, 0.864, 0.861)
+    assert (gluon['loss'], gluon['train_acc'], gluon['test_acc']) == (0.3763, 0.860, 0.872)
+    assert [h['epoch'] for h in scratch['history']] == [1, 2, 3, 4, 5]
+    assert scratch['history'][0] == {'epoch': 1, 'loss': 0.7748, 'train_acc': 0.710,
+                                     'test_acc': 0.833}
+    assert gluon['history'][0]['loss'] == 0.7917
+    assert 'ea74109' in scratch['source'] and 'ea74109' in gluon['source']
     assert ch3.harness.registry.get_section('3.10').default_impl == 'gluon'
 
 
 @pytest.mark.slow
-def test_full_gluon_run_reaches_the_books_training_numbers():
-    """5 epochs on all 60000 images (~12 s). The book's run ends at loss 0.37-0.38, train acc 0.86.
-    Test accuracy is asserted loosely: ch3.book.training steps the last, 96-image batch of each epoch
-    with its mean gradient (d2lzh with 96/256 of it), and that full noisy step just before
-    evaluation costs 2-3 points at lr 0.5 (seed 0: 0.830 here, 0.855 with d2lzh's step)."""
+def test_full_gluon_run_reaches_the_books_numbers():
+    """5 epochs on all 60000 images (~15 s) with the book's arithmetic (the last, 96-image batch
+    of an epoch steps by 96/256 of a full step, as in d2lzh): the book prints loss 0.3763, train
+    acc 0.860, test acc 0.872 (seed 0 here: 0.374, 0.861, 0.855)."""
     result = ch3.run_section('3.10', verbose=False)
     final = result['final']
     assert len(result['history']) == 5
     assert final['loss'] < 0.40 and final['train_acc'] > 0.85
-    assert final['test_acc'] > 0.80
+    assert abs(final['test_acc'] - 0.872) < 0.03

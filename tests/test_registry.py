@@ -15,6 +15,23 @@ def test_list_sections_is_in_book_order_and_names_versions():
     assert by_number['3.3']['default_impl'] == 'gluon'
 
 
+def test_every_section_of_the_chapter_is_registered_with_both_versions():
+    sections = {s['section']: s for s in ch3.list_sections()}
+    assert sorted(sections, key=lambda n: int(n.split('.')[1])) == ['3.%d' % i
+                                                                    for i in range(1, 17)]
+    for number in ['3.%d' % i for i in range(2, 17)]:
+        assert sections[number]['impls'] == ['gluon', 'scratch'], number
+
+
+def test_a_run_module_that_fails_to_import_is_an_error_not_a_gap(monkeypatch):
+    from ch3.harness import registry
+    monkeypatch.setattr(registry, '_LOADED', {})
+    monkeypatch.setattr(registry, 'SECTION_MODULES',
+                        registry.SECTION_MODULES + ('ch3.harness.runs.no_such_section',))
+    with pytest.raises(ImportError, match='no_such_section'):
+        ch3.list_sections()
+
+
 def test_run_section_returns_json_with_the_agreed_keys(tmp_path):
     result = ch3.run_section('3.2', seed=1, out=str(tmp_path), num_epochs=1, verbose=False)
     assert json.loads(json.dumps(result)) == result

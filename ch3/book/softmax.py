@@ -128,7 +128,9 @@ def train_scratch(train_iter, test_iter, num_epochs=5, batch_size=256, lr=0.1, c
                   verbose=True):
     """3.6: the book's run: init W, b and train net with cross_entropy and sgd via train_ch3;
     returns ([W, b], per-epoch history)."""
-    check_labels(next(iter(train_iter))[1], num_outputs)   # pick would clip a bad label silently
+    # pick would clip a bad label silently; the test split is not shuffled, so reading its first
+    # batch leaves the random stream (and so the training batches) as the book's
+    check_labels(next(iter(test_iter))[1], num_outputs)
     W, b = init_params(ctx)
     history = train_ch3(lambda X: net(X, W, b), train_iter, test_iter, cross_entropy,
                         num_epochs, batch_size, [W, b], lr, ctx=ctx, verbose=verbose)

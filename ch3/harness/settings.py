@@ -14,7 +14,7 @@ QUICK = {
     '3.7': {'subset': 2000, 'num_epochs': 2},
     '3.9': {'subset': 6000, 'num_epochs': 2},
     '3.10': {'subset': 6000, 'num_epochs': 2},
-    '3.11': {'num_epochs': 30},
+    '3.11': {'num_epochs': 30, 'k': 3},
     '3.12': {'num_epochs': 10},
     '3.13': {'subset': 6000, 'num_epochs': 2},
     '3.14': {'batch_size': 32, 'fd_entries': 5},

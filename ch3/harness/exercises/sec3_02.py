@@ -6,6 +6,7 @@ from mxnet import autograd, nd
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, epoch_axis, first_ctx, fmt, save,
                                 tagged, train)
 from ch3.book.plotting import new_figure
+from ch3.book import linear_regression as linreg_book
 from ch3.harness.runs import linear_regression as linreg_section
 from ch3.book.training import data_iter, linreg, sgd, squared_loss
 from ch3.utils import set_seed
@@ -42,10 +43,10 @@ def _fit(loss_fn, features, labels, num_epochs=3, batch_size=10, lr=0.03):
 def reshape_in_squared_loss(ctx, quick, out, seed):
     device = first_ctx(ctx)[0]
     set_seed(seed)
-    features, labels = linreg_section.make_data(ctx=device)
+    features, labels = linreg_book.make_data(ctx=device)
     X, y = next(data_iter(10, features, labels))
-    y_hat = linreg(X, nd.array(linreg_section.TRUE_W, ctx=device).reshape((-1, 1)),
-                   nd.array([linreg_section.TRUE_B], ctx=device))
+    y_hat = linreg(X, nd.array(linreg_book.true_w, ctx=device).reshape((-1, 1)),
+                   nd.array([linreg_book.true_b], ctx=device))
     with_reshape = squared_loss(y_hat, y)
     without = _loss_without_reshape(y_hat, y)
     set_seed(seed)
@@ -84,7 +85,7 @@ def reshape_in_squared_loss(ctx, quick, out, seed):
                'broadcasts to a %d x %d matrix, every prediction is pulled towards every label '
                'of the batch, and after 3 epochs w = %s (true %s) with loss %s instead of %s.'
                % (tuple(y.shape), tuple(y_hat.shape), without.shape[0], without.shape[1],
-                  np.round(measured['w_without_reshape'], 3).tolist(), linreg_section.TRUE_W,
+                  np.round(measured['w_without_reshape'], 3).tolist(), linreg_book.true_w,
                   fmt(losses_bad[-1]), fmt(losses_ok[-1])))
 
 
@@ -96,7 +97,7 @@ def reshape_in_squared_loss(ctx, quick, out, seed):
 def learning_rates(ctx, quick, out, seed):
     rates = (0.01, 0.03, 0.05)
     num_examples = 300 if quick else 1000
-    runs = {lr: train(linreg_section.train_scratch, seed, ctx=first_ctx(ctx), lr=lr,
+    runs = {lr: train(linreg_section.run_scratch, seed, ctx=first_ctx(ctx), lr=lr,
                       num_examples=num_examples) for lr in rates}
     epoch1 = {lr: runs[lr]['history'][0]['loss'] for lr in rates}
     final = {lr: runs[lr]['history'][-1]['loss'] for lr in rates}
@@ -142,7 +143,7 @@ def data_iter_remainder(ctx, quick, out, seed):
     device = first_ctx(ctx)[0]
     num_examples, batch_size, lr = 1005, 10, 0.03
     set_seed(seed)
-    features, labels = linreg_section.make_data(num_examples, ctx=device)
+    features, labels = linreg_book.make_data(num_examples, ctx=device)
     sizes, seen = [], []
     for X, y in data_iter(batch_size, features, labels):
         sizes.append(int(y.shape[0]))

@@ -9,7 +9,7 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, first_ctx, fmt
-from ch3.harness.runs import linear_regression as linreg_section
+from ch3.book import linear_regression as linreg_book
 from ch3.book.training import data_iter
 from ch3.utils import set_seed
 
@@ -52,7 +52,7 @@ def mean_and_step_one(ctx, quick, out, seed):
     device = first_ctx(ctx)[0]
     batch_size, lr, num_epochs = 10, 0.03, 1 if quick else 3
     set_seed(seed)
-    features, labels = linreg_section.make_data(ctx=device)
+    features, labels = linreg_book.make_data(ctx=device)
     batches = [batch for _ in range(num_epochs)
                for batch in data_iter(batch_size, features, labels)]
     start = (nd.random.normal(scale=0.01, shape=(1, 2), ctx=device), nd.zeros((1,), ctx=device))
@@ -168,7 +168,7 @@ def losses_and_initializers(ctx, quick, out, seed):
 def weight_grad(ctx, quick, out, seed):
     device = first_ctx(ctx)[0]
     set_seed(seed)
-    features, labels = linreg_section.make_data(ctx=device)
+    features, labels = linreg_book.make_data(ctx=device)
     X, y = features[:10], labels[:10]
     dense = _dense_net(device)
     with autograd.record():

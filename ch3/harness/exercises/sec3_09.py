@@ -1,11 +1,19 @@
 """Exercises of 3.9 (MLP from scratch): the hidden width, and a second hidden layer. Both train
-the section's own model (ch3.harness.runs.mlp.train_scratch) at the book's settings."""
+the section's own run (ch3.harness.runs.mlp.run_scratch, i.e. ch3.book.mlp) at the book's
+settings; quick mode applies the section's caps (ch3.harness.settings.QUICK['3.9'])."""
 from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch, epoch_axis,
                                 first_ctx, fmt, save, tagged, train)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import mlp
+from ch3.harness.settings import QUICK, apply_quick
 
 EXERCISES = ExerciseList()
+
+
+def quick_settings(quick, **settings):
+    """settings with section 3.9's quick caps (subset, num_epochs) applied when quick."""
+    return apply_quick('3.9', settings, tuple(QUICK['3.9'])) if quick else settings
+
 
 WIDTHS = (128, 256, 512, 1024)
 
@@ -21,7 +29,8 @@ def _seconds_per_epoch(run):
                'beyond 512 hardly visibly, not worth it; 256-512 is the best value for money',
                full_note='widths 128, 256, 512 and 1024, 5 epochs each')
 def hidden_width(ctx, quick, out, seed):
-    runs = {w: train(mlp.train_scratch, seed, ctx=first_ctx(ctx), quick=quick, num_hiddens=w)
+    runs = {w: train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
+                  **quick_settings(quick, num_hiddens=w))
             for w in WIDTHS}
     acc = {w: runs[w]['final']['test_acc'] for w in WIDTHS}
     seconds = {w: _seconds_per_epoch(runs[w]) for w in WIDTHS}
@@ -67,8 +76,10 @@ def hidden_width(ctx, quick, out, seed):
                'epoch 5 test acc 0.857)',
                full_note="256 + 256 hidden units against the book's single 256, 5 epochs each")
 def extra_hidden_layer(ctx, quick, out, seed):
-    one = train(mlp.train_scratch, seed, ctx=first_ctx(ctx), quick=quick, num_hiddens=256)
-    two = train(mlp.train_scratch, seed, ctx=first_ctx(ctx), quick=quick, num_hiddens=(256, 256))
+    one = train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
+                **quick_settings(quick, num_hiddens=256))
+    two = train(mlp.run_scratch, seed, ctx=first_ctx(ctx),
+                **quick_settings(quick, num_hiddens=(256, 256)))
     runs = {'one hidden layer (256)': one, 'two hidden layers (256, 256)': two}
     fig, ax = new_figure()
     for name, run in runs.items():

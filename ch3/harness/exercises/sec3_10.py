@@ -1,11 +1,19 @@
 """Exercises of 3.10 (MLP with Gluon): three hidden layers, and other activation functions. Both
-train the section's Gluon model (ch3.harness.runs.mlp.train_gluon) at the book's settings."""
+train the section's Gluon run (ch3.harness.runs.mlp.run_gluon, i.e. ch3.book.mlp) at the
+book's settings; quick mode applies the section's caps (ch3.harness.settings.QUICK['3.10'])."""
 from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch, epoch_axis, fmt,
                                 save, tagged, train)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import mlp
+from ch3.harness.settings import QUICK, apply_quick
 
 EXERCISES = ExerciseList()
+
+
+def quick_settings(quick, **settings):
+    """settings with section 3.10's quick caps (subset, num_epochs) applied when quick."""
+    return apply_quick('3.10', settings, tuple(QUICK['3.10'])) if quick else settings
+
 
 ACTIVATIONS = ('relu', 'tanh', 'sigmoid')
 
@@ -29,8 +37,9 @@ def _curves_figure(runs, key='test_acc', ylabel='test accuracy'):
                'acc 0.834 (the notes give only these numbers: a much slower start and a lower '
                'result than one layer\'s 0.865)')
 def three_hidden_layers(ctx, quick, out, seed):
-    one = train(mlp.train_gluon, seed, ctx=ctx, quick=quick, num_hiddens=256)
-    three = train(mlp.train_gluon, seed, ctx=ctx, quick=quick, num_hiddens=(256, 256, 256))
+    one = train(mlp.run_gluon, seed, ctx=ctx, **quick_settings(quick, num_hiddens=256))
+    three = train(mlp.run_gluon, seed, ctx=ctx,
+                  **quick_settings(quick, num_hiddens=(256, 256, 256)))
     runs = {'1 hidden layer': one, '3 hidden layers': three}
     acc1 = {name: by_epoch(r['history'], 1, 'train_acc') for name, r in runs.items()}
     final = {name: r['final']['test_acc'] for name, r in runs.items()}
@@ -63,7 +72,7 @@ def three_hidden_layers(ctx, quick, out, seed):
                '使用tanh和sigmoid的效果均没有relu的好。',
                'tanh and sigmoid both do worse than relu')
 def other_activations(ctx, quick, out, seed):
-    runs = {a: train(mlp.train_gluon, seed, ctx=ctx, quick=quick, activation=a)
+    runs = {a: train(mlp.run_gluon, seed, ctx=ctx, **quick_settings(quick, activation=a))
             for a in ACTIVATIONS}
     acc = {a: runs[a]['final']['test_acc'] for a in ACTIVATIONS}
     table = ', '.join('%s %s' % (a, fmt(acc[a], 3)) for a in ACTIVATIONS)

@@ -1,6 +1,6 @@
 """Exercises of 3.11 (model selection, under- and overfitting): a third-order polynomial fitted
 to data from a linear model, and whether the training error can reach zero when the labels are
-noisy. They fit with the section's own SGD (ch3.harness.runs.model_selection.fit_gluon) and compare
+noisy. They fit with the section's own SGD (ch3.book.model_selection.fit_gluon) and compare
 with closed-form least squares (the lowest training error any fit can reach)."""
 import numpy as np
 from mxnet import nd
@@ -8,7 +8,7 @@ from mxnet import nd
 from ch3.data.synthetic import synthetic_linear_data
 from ch3.harness.exercises.base import Claim, ExerciseList, Outcome, fmt, save, tagged
 from ch3.book.plotting import semilogy
-from ch3.harness.runs import model_selection as ms
+from ch3.book import model_selection as ms
 from ch3.utils import set_seed
 
 EXERCISES = ExerciseList()
@@ -19,6 +19,15 @@ N_TEST = 1000
 
 def _cubic_features(x):
     return nd.concat(x, x ** 2, x ** 3, dim=1)
+
+
+def _sgd(train_X, test_X, train_y, test_y, num_epochs, ctx):
+    """The section's Gluon fit -> {'history', 'train_loss', 'test_loss', 'w', 'b'}."""
+    (w, b), history = ms.fit_gluon(train_X, test_X, train_y, test_y, num_epochs=num_epochs,
+                                   ctx=ctx)
+    return {'history': history, 'train_loss': history[-1]['train_loss'],
+            'test_loss': history[-1]['test_loss'], 'w': w.asnumpy().ravel().tolist(),
+            'b': float(b.asscalar())}
 
 
 def _linear_data(n, ctx):
@@ -46,7 +55,7 @@ def cubic_on_linear_data(ctx, quick, out, seed):
     for n, epochs in ((4, 100), (1000, 3 if quick else 20)):
         X, y = big_X[:n], big_y[:n]
         set_seed(seed)
-        sgd = ms.fit_gluon(X, test_X, y, test_y, num_epochs=epochs, ctx=ctx)
+        sgd = _sgd(X, test_X, y, test_y, epochs, ctx)
         w, b, train_lstsq = ms.least_squares(X, y)
         test_res = test_X.asnumpy().astype(np.float64) @ np.array(w) + b - test_y.asnumpy()
         fits[n] = {'epochs': epochs, 'sgd_train_loss': sgd['train_loss'],
@@ -102,14 +111,13 @@ def zero_training_error(ctx, quick, out, seed):
     features, poly, labels = ms.make_poly_data(100, 100, ctx=device)
     train_X, train_y = poly[:100], labels[:100]
     _, _, noisy = ms.least_squares(train_X, train_y)
-    clean_y = nd.dot(train_X, nd.array(ms.TRUE_W, ctx=device)) + ms.TRUE_B
+    clean_y = nd.dot(train_X, nd.array(ms.true_w, ctx=device)) + ms.true_b
     _, _, clean = ms.least_squares(train_X, clean_y)
     _, _, four = ms.least_squares(train_X[:4], train_y[:4])
     # expected least-squares training loss with 4 parameters on 100 points: sigma^2 (n - 4) / n / 2
     expected = ms.NOISE ** 2 * (100 - 4) / 100 / 2
     set_seed(seed)
-    sgd = ms.fit_gluon(train_X, poly[100:], train_y, labels[100:], num_epochs=20 if quick else 100,
-                       ctx=ctx)
+    sgd = _sgd(train_X, poly[100:], train_y, labels[100:], 20 if quick else 100, ctx)
     measured = {'lstsq_train_loss_noisy': noisy, 'expected_lstsq_train_loss': expected,
                 'lstsq_train_loss_noise_free': clean, 'lstsq_train_loss_4_points': four,
                 'sgd_train_loss': sgd['train_loss'], 'noise': ms.NOISE}

@@ -7,7 +7,7 @@ from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, ep
 from ch3.harness.exercises.sec3_13 import (BOOK_PROBS, NO_DROPOUT, long_settings, mlp_run,
                                    tail_mean)
 from ch3.book.plotting import new_figure
-from ch3.harness.runs import weight_decay as wd_section
+from ch3.book import weight_decay as wd_section
 from ch3.utils import set_seed
 
 EXERCISES = ExerciseList()
@@ -102,6 +102,14 @@ def bayesian_prior(ctx, quick, out, seed):
 WDS = (0, 1, 3, 10, 30, 100)
 
 
+def _gluon_fit(wd, data, num_epochs, ctx):
+    """The section's Gluon fit -> {'history', 'train_loss', 'test_loss', 'w_norm', 'b'}."""
+    (w, b), history = wd_section.fit_gluon(wd, data, num_epochs=num_epochs, ctx=ctx)
+    return {'history': history, 'train_loss': history[-1]['train_loss'],
+            'test_loss': history[-1]['test_loss'], 'w_norm': float(w.norm().asscalar()),
+            'b': float(b.asscalar())}
+
+
 @EXERCISES.add('3.12.3', 'Tune the weight-decay hyperparameter and analyse the results',
                '权重衰减超参数越大，test的loss下降的越快，train越拟合，但是test上的最终loss不会改变。'
                '（fit_and_plot_gluon(3): L2 norm of w: 0.0395；fit_and_plot_gluon(10): 0.0284）',
@@ -117,7 +125,7 @@ def weight_decay_sweep(ctx, quick, out, seed):
     fits = {}
     for wd in WDS:
         set_seed(seed)
-        fits[wd] = wd_section.fit_gluon(wd, data, num_epochs=epochs, ctx=ctx)
+        fits[wd] = _gluon_fit(wd, data, epochs, ctx)
     early = {wd: fits[wd]['history'][4]['test_loss'] for wd in WDS}
     train_loss = {wd: fits[wd]['train_loss'] for wd in WDS}
     test_loss = {wd: fits[wd]['test_loss'] for wd in WDS}

@@ -1,13 +1,16 @@
 """Exercises of 3.13 (dropout): swapping the two drop probabilities, more epochs with and without
 dropout, a wider network, and dropout against weight decay. They train the section's networks
-(ch3.harness.runs.dropout) with ch3.book.training.train_ch3."""
+(ch3.book.dropout, through the run ch3.harness.runs.dropout or directly) with
+ch3.book.training.train_ch3; quick mode applies the section's caps (ch3.harness.settings)."""
 from mxnet import init
 from mxnet.gluon import nn
 
 from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, epoch_axis, fashion_iters,
                                 first_ctx, fit_gluon_classifier, fmt, save, tagged, train)
 from ch3.book.plotting import new_figure
+from ch3.book import dropout as dropout_book
 from ch3.harness.runs import dropout as dropout_section
+from ch3.harness.settings import QUICK, apply_quick
 
 EXERCISES = ExerciseList()
 
@@ -19,6 +22,11 @@ WIDE = (1024, 1024)
 LONG = {'num_epochs': 10, 'n_train': None, 'n_test': None}
 QUICK_LONG = {'num_epochs': 3, 'n_train': 2000, 'n_test': 1000}
 WEIGHT_DECAY = 1e-3
+
+
+def quick_settings(quick, **settings):
+    """settings with section 3.13's quick caps (subset, num_epochs) applied when quick."""
+    return apply_quick('3.13', settings, tuple(QUICK['3.13'])) if quick else settings
 
 
 def _batchnorm_net(widths, ctx):
@@ -40,7 +48,7 @@ def mlp_run(ctx, num_epochs, n_train, n_test, widths=BOOK_WIDTHS, drop_probs=BOO
     if batchnorm:
         net = _batchnorm_net(widths, ctx)
     else:
-        net = dropout_section.build_gluon_net(widths, drop_probs, ctx=ctx)
+        net = dropout_book.gluon_net(*widths, *drop_probs, ctx=ctx)
     return fit_gluon_classifier(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=wd,
                                 ctx=ctx)
 
@@ -106,8 +114,9 @@ def _final(runs):
                '结果接近，无显著差别。',
                'the results are close, no significant difference')
 def swap_probabilities(ctx, quick, out, seed):
-    runs = {str(p): train(dropout_section.train_scratch, seed, ctx=first_ctx(ctx), quick=quick,
-                          drop_probs=p) for p in (BOOK_PROBS, BOOK_PROBS[::-1])}
+    runs = {str(p): train(dropout_section.run_scratch, seed, ctx=first_ctx(ctx),
+                          **quick_settings(quick, drop_prob1=p[0], drop_prob2=p[1]))
+            for p in (BOOK_PROBS, BOOK_PROBS[::-1])}
     acc = {p: r['final']['test_acc'] for p, r in runs.items()}
     book, swapped = acc[str(BOOK_PROBS)], acc[str(BOOK_PROBS[::-1])]
     claims = [

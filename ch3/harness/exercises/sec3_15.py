@@ -1,13 +1,16 @@
 """Exercises of 3.15 (numerical stability and initialization): the symmetry that equal initial
 weights create in an MLP, and equal initial weights in linear and softmax regression. They run
 the section's own experiments (ch3.harness.runs.initialization: train_mlp, train_softmax_regression,
-train_linear_regression) at its settings: lr 0.1, 5 epochs, every weight 0.001."""
+train_linear_regression, which train the chapter's models through ch3.book.initialization) at its
+settings: lr 0.1, 5 epochs, every weight 0.001; quick mode applies the section's caps
+(ch3.harness.settings.QUICK['3.15'])."""
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, epoch_axis, first_ctx, fmt, save,
                                 tagged, train)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import initialization as init_section
 from ch3.harness.runs import linear_regression as linreg_section
+from ch3.harness.settings import QUICK
 
 EXERCISES = ExerciseList()
 
@@ -16,12 +19,12 @@ SETTINGS = {'num_epochs': 5, 'batch_size': 256, 'lr': 0.1, 'num_hiddens': 256}
 
 
 def _data(quick, batch_size, ctx):
-    subset = init_section.QUICK_SUBSET if quick else None
+    subset = QUICK['3.15']['subset'] if quick else None
     return fashion_mnist_iters(batch_size, ctx[:1], subset)
 
 
 def _epochs(quick, num_epochs):
-    return min(num_epochs, init_section.QUICK_EPOCHS) if quick else num_epochs
+    return min(num_epochs, QUICK['3.15']['num_epochs']) if quick else num_epochs
 
 
 def mlp_run(ctx, quick, impl, value, dtype='float32', verbose=False, **settings):
@@ -141,7 +144,7 @@ def equal_init_linear_models(ctx, quick, out, seed):
     claims = [
         Claim('linear regression: equal initial weights hardly affect the result',
               0.5 < ratio < 2 and w_error < 0.01,
-              'loss after 3 epochs from w = b = %g: %s, from 3.2\'s random start: %s; learned w '
+              'loss after 3 epochs from w = %g, b = 0: %s, from 3.2\'s random start: %s; learned w '
               '%s (true %s)' % (CONSTANT, fmt(loss['equal']), fmt(loss['random']),
                                 [round(v, 4) for v in linear_equal['w']], linreg_section.TRUE_W)),
         Claim('softmax regression: with equal weights the accuracy stays at 0.1',

@@ -1,167 +1,109 @@
-"""Section 3.13: dropout, from scratch and with Gluon's nn.Dropout.
-
-With drop probability p, each hidden unit h_i is replaced while training by
-    h_i' = xi_i / (1 - p) * h_i,   xi_i ~ Bernoulli(1 - p)   (xi_i = 1: kept, 0: dropped),
-so E[h_i'] = E[xi_i] / (1 - p) * h_i = h_i: dropout leaves the expectation unchanged. At test time
-(autograd.is_training() is False) the layer is the identity.
-The network: 784 -> 256 (ReLU, dropout 0.2) -> 256 (ReLU, dropout 0.5) -> 10, weights
-N(0, 0.01^2), biases 0, softmax cross-entropy, SGD with batch 256, lr 0.5, 5 epochs.
-"""
-import math
-import numbers
-
-from mxnet import autograd, gluon, init, nd
-from mxnet.gluon import loss as gloss, nn
-
+"""Runs of section 3.13 (the book's code is ch3.book.dropout): the book's dropout examples,
+Fashion-MNIST for the run, the JSON result and how closely the two versions agree; quick mode and
+the kvstore come from the harness."""
+from ch3.book import dropout as book
+from ch3.book import mlp
+from ch3.checks import check_drop_prob, check_int, check_training_args
 from ch3.context import as_ctx_list
+from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
+from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
-from ch3.book.activations import get_activation
-from ch3.harness.runs.mlp import (NUM_OUTPUTS, check_activation_name, classifier_result,
-                              hidden_sizes, init_params, layers, load_data, single_device)
-from ch3.book.training import train_ch3
-from ch3.checks import check_int, check_training_args
+from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
+from ch3.harness.runs.mlp import agreement
 
 
-def check_drop_prob(drop_prob):
-    """3.13: return drop_prob as float if it is a number in [0, 1], else raise ValueError."""
-    if isinstance(drop_prob, bool) or not isinstance(drop_prob, numbers.Real) \
-            or not math.isfinite(drop_prob) or not 0 <= drop_prob <= 1:
-        raise ValueError('drop_prob must be a probability in [0, 1], got %r' % (drop_prob,))
-    return float(drop_prob)
+def dropout_examples(verbose=True):
+    """3.13: dropout on the book's X = nd.arange(16).reshape((2, 8)) at p = 0, 0.5 and 1, as
+    {'X': rows, 'drop_prob=p': rows}; printed when verbose."""
+    examples, X = book.dropout_examples()
+    result = {'X': X.asnumpy().tolist()}
+    for p, out in examples:
+        result['drop_prob=%g' % p] = out.asnumpy().tolist()
+        if verbose:
+            print('dropout(X, %g) =\n%s' % (p, out.asnumpy()))
+    return result
 
 
-# ---------------------------------------------------------------------------------------------
-# From scratch
-# ---------------------------------------------------------------------------------------------
-
-def dropout(X, drop_prob):
-    """3.13: X (any shape) with each element zeroed with probability drop_prob and the kept ones
-    scaled by 1 / (1 - drop_prob); drop_prob = 1 gives zeros."""
-    keep_prob = 1 - check_drop_prob(drop_prob)
-    if keep_prob == 0:   # every element dropped; also avoids dividing by zero
-        return nd.zeros_like(X)
-    mask = nd.random.uniform(0, 1, X.shape, ctx=X.context) < keep_prob
-    return mask * X / keep_prob
-
-
-def drop_probabilities(drop_probs, num_layers):
-    """3.13: drop_probs as a tuple of floats, one per hidden layer (a number applies to all)."""
-    if isinstance(drop_probs, (list, tuple)):
-        probs = tuple(check_drop_prob(p) for p in drop_probs)
-    else:
-        probs = (check_drop_prob(drop_probs),) * num_layers
-    if len(probs) != num_layers:
-        raise ValueError('drop_probs needs one probability per hidden layer: %d layer(s), got %r'
-                         % (num_layers, drop_probs))
-    return probs
-
-
-def net_scratch(X, params, drop_probs=(0.2, 0.5), activation='relu'):
-    """3.13: logits (n, outputs) of X (n, 1, 28, 28) or (n, 784), with dropout after each hidden
-    layer while training; params as mlp.init_params gives them."""
-    phi = get_activation(activation) if isinstance(activation, str) else activation
-    *hidden, (W_out, b_out) = layers(params)
-    probs = drop_probabilities(drop_probs, len(hidden))
-    H = X.reshape((-1, params[0].shape[0]))
-    for (W, b), drop_prob in zip(hidden, probs):
-        H = phi(nd.dot(H, W) + b)
-        if autograd.is_training():   # dropout only while training
-            H = dropout(H, drop_prob)
-    return nd.dot(H, W_out) + b_out
-
-
-def scratch_net(params, drop_probs=(0.2, 0.5), activation='relu'):
-    """3.13: net_scratch bound to params and drop_probs (X -> logits, for train_ch3)."""
-    def net(X):
-        return net_scratch(X, params, drop_probs, activation)
-    return net
-
-
-# ---------------------------------------------------------------------------------------------
-# With Gluon
-# ---------------------------------------------------------------------------------------------
-
-def build_gluon_net(num_hiddens=(256, 256), drop_probs=(0.2, 0.5), activation='relu',
-                    num_outputs=NUM_OUTPUTS, ctx=None, hybridize=True):
-    """3.13: Dense(h, activation) + Dropout(p) per hidden layer, then Dense(outputs); N(0, 0.01^2)
-    weights on every device in ctx; maps (n, 1, 28, 28) or (n, 784) to (n, outputs)."""
-    widths = hidden_sizes(num_hiddens)
-    probs = drop_probabilities(drop_probs, len(widths))
-    check_activation_name(activation)
-    net = nn.HybridSequential()
-    for width, drop_prob in zip(widths, probs):
-        net.add(nn.Dense(width, activation=activation), nn.Dropout(drop_prob))
-    net.add(nn.Dense(check_int('num_outputs', num_outputs, minimum=1)))
-    net.initialize(init.Normal(sigma=0.01), ctx=as_ctx_list(ctx))
-    if hybridize:
-        net.hybridize(static_alloc=True)
-    return net
-
-
-# ---------------------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------------------
-
-def _check(batch_size, lr, num_epochs, num_hiddens, drop_probs, activation):
+def _check(num_epochs, batch_size, lr, num_hiddens1, num_hiddens2, drop_prob1, drop_prob2):
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
-    widths = hidden_sizes(num_hiddens)
-    return widths, drop_probabilities(drop_probs, len(widths)), check_activation_name(activation)
+    check_int('num_hiddens1', num_hiddens1, minimum=1)
+    check_int('num_hiddens2', num_hiddens2, minimum=1)
+    check_drop_prob(drop_prob1, 'drop_prob1')
+    check_drop_prob(drop_prob2, 'drop_prob2')
+    return {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+            'num_hiddens1': num_hiddens1, 'num_hiddens2': num_hiddens2,
+            'drop_prob1': drop_prob1, 'drop_prob2': drop_prob2}
 
 
-def _hyperparameters(settings, batch_size, lr, widths, probs, activation):
-    return {'num_epochs': settings['num_epochs'], 'batch_size': batch_size, 'lr': lr,
-            'num_hiddens': list(widths), 'drop_probs': list(probs), 'activation': activation,
-            'subset': settings['subset'], 'pipeline': settings['pipeline']}
+def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hiddens1=256,
+                num_hiddens2=256, drop_prob1=0.2, drop_prob2=0.5, subset=None, verbose=True):
+    """3.13 from scratch on Fashion-MNIST, then the book's dropout examples; final adds max |logit
+    difference| from the Gluon net given the trained weights (prediction mode)."""
+    hyperparameters = _check(num_epochs, batch_size, lr, num_hiddens1, num_hiddens2, drop_prob1,
+                             drop_prob2)
+    ctx = as_ctx_list(ctx)
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
+    params, history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
+                                         num_hiddens1, num_hiddens2, drop_prob1, drop_prob2,
+                                         ctx, verbose)
+    twin = book.gluon_net(num_hiddens1, num_hiddens2, drop_prob1, drop_prob2, ctx)
+    twin(next(iter(test_iter))[0].as_in_context(ctx[0]))   # finish deferred initialization
+    mlp.load_params(twin, params)
+    diff = agreement(lambda X: book.net(X, params, drop_prob1, drop_prob2), twin, test_iter, ctx)
+    return classifier_result(dict(hyperparameters, subset=subset), history,
+                             gluon_same_weights_max_abs_logit_diff=diff,
+                             dropout_examples=dropout_examples(verbose))
 
 
-def train_scratch(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.5,
-                  num_hiddens=(256, 256), drop_probs=(0.2, 0.5), activation='relu',
-                  subset=None, pipeline='fast', verbose=True):
-    """3.13: the dropout MLP from scratch (dropout + net_scratch, SGD) on Fashion-MNIST.
+def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hiddens1=256,
+              num_hiddens2=256, drop_prob1=0.2, drop_prob2=0.5, subset=None,
+              kvstore=DEFAULT_KVSTORE, verbose=True):
+    """3.13 with Gluon's nn.Dropout on Fashion-MNIST (several devices; kvstore 'dist_sync' in
+    `ch3 launch` trains this worker's shard), then the book's dropout examples; final adds max
+    |logit difference| from the from-scratch net given the trained weights."""
+    hyperparameters = _check(num_epochs, batch_size, lr, num_hiddens1, num_hiddens2, drop_prob1,
+                             drop_prob2)
+    ctx = as_ctx_list(ctx)
+    worker = start_worker(kvstore, num_examples=lambda: num_train_examples(subset))
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset, worker.shard)
+    net = book.gluon_net(num_hiddens1, num_hiddens2, drop_prob1, drop_prob2, ctx)
+    trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
+    history = mlp.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
+                              ctx, verbose)
+    params = mlp.gluon_params(net, ctx)
+    diff = agreement(lambda X: book.net(X, params, drop_prob1, drop_prob2), net, test_iter, ctx)
+    hyperparameters.update(subset=subset, **worker.hyperparameters())
+    return classifier_result(hyperparameters, history,
+                             scratch_same_weights_max_abs_logit_diff=diff,
+                             dropout_examples=dropout_examples(verbose), **worker.summary(net))
 
-    num_hiddens: hidden widths (int for one layer); drop_probs: one probability per hidden layer
-    (a number applies to all); activation: 'relu', 'sigmoid' or 'tanh'; subset, pipeline: as in
-    mlp.train_scratch. One device only.
-    """
-    widths, probs, activation = _check(batch_size, lr, num_epochs, num_hiddens, drop_probs,
-                                       activation)
-    device = single_device(as_ctx_list(ctx))
-    train_iter, test_iter, settings = load_data(batch_size, [device], quick, num_epochs, subset,
-                                                pipeline)
-    params = init_params(num_hiddens=widths, ctx=device)
-    history = train_ch3(scratch_net(params, probs, activation), train_iter, test_iter,
-                        gloss.SoftmaxCrossEntropyLoss(), settings['num_epochs'], batch_size,
-                        params, lr, ctx=device, verbose=verbose)
-    return classifier_result(_hyperparameters(settings, batch_size, lr, widths, probs,
-                                              activation), history)
+
+def _book_history(rows):
+    return [{'epoch': i, 'loss': loss, 'train_acc': train_acc, 'test_acc': test_acc}
+            for i, (loss, train_acc, test_acc) in enumerate(rows, 1)]
 
 
-def train_gluon(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.5,
-                num_hiddens=(256, 256), drop_probs=(0.2, 0.5), activation='relu',
-                subset=None, pipeline='fast', verbose=True):
-    """3.13: the same network with nn.Dense and nn.Dropout (hybridized), a Trainer; any devices.
-
-    num_hiddens: hidden widths (int for one layer); drop_probs: one probability per hidden layer
-    (a number applies to all); activation: 'relu', 'sigmoid' or 'tanh'; subset, pipeline: as in
-    mlp.train_gluon.
-    """
-    widths, probs, activation = _check(batch_size, lr, num_epochs, num_hiddens, drop_probs,
-                                       activation)
-    contexts = as_ctx_list(ctx)
-    train_iter, test_iter, settings = load_data(batch_size, contexts, quick, num_epochs, subset,
-                                                pipeline)
-    net = build_gluon_net(widths, probs, activation, ctx=contexts)
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
-                        settings['num_epochs'], batch_size, trainer=trainer, ctx=contexts,
-                        verbose=verbose)
-    return classifier_result(_hyperparameters(settings, batch_size, lr, widths, probs,
-                                              activation), history)
+# the printed lines of the book's runs (5 epochs, batch 256, lr 0.5, drop_prob1 0.2, drop_prob2 0.5)
+BOOK_SCRATCH_HISTORY = _book_history([(1.1393, 0.558, 0.773), (0.5797, 0.785, 0.837),
+                                      (0.4944, 0.818, 0.849), (0.4488, 0.837, 0.861),
+                                      (0.4160, 0.848, 0.863)])
+BOOK_GLUON_HISTORY = _book_history([(1.1893, 0.545, 0.777), (0.5879, 0.780, 0.839),
+                                    (0.4917, 0.821, 0.852), (0.4520, 0.834, 0.865),
+                                    (0.4241, 0.846, 0.860)])
+def _book():
+    """The book's numbers: the last epoch of each version as scratch_/gluon_ metrics, both
+    histories, the source and the one random draw of dropout(X, 0.5) it printed."""
+    book = {'source': 'd2l-zh notebooks, commit ea74109 (dropout.ipynb)',
+            'dropout_examples_note': "the book's dropout(X, 0.5), one random draw: "
+                                     "[[0, 2, 4, 6, 0, 0, 0, 14], [0, 18, 0, 0, 24, 26, 28, 0]]"}
+    for impl, history in (('scratch', BOOK_SCRATCH_HISTORY), ('gluon', BOOK_GLUON_HISTORY)):
+        book.update({'%s_%s' % (impl, key): history[-1][key]
+                     for key in ('test_acc', 'train_acc', 'loss')})
+        book['%s_history' % impl] = history
+    return book
 
 
 SECTIONS = [
-    Section('3.13', 'Dropout', {'scratch': train_scratch, 'gluon': train_gluon},
-            default_impl='scratch',
-            book={'scratch_test_acc': 0.857, 'gluon_test_acc': 0.847, 'target_test_acc': 0.84,
-                  'note': "the book's runs: epoch 5 test acc 0.857 from scratch, 0.847 Gluon"}),
+    Section('3.13', 'Dropout', {'scratch': run_scratch, 'gluon': run_gluon},
+            default_impl='scratch', book=_book()),
 ]

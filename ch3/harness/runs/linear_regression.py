@@ -1,158 +1,123 @@
-"""Sections 3.1-3.3: linear regression, from scratch (3.2) and with Gluon (3.3).
-
-Model  y_hat = X w + b,  loss  l = (y_hat - y)^2 / 2,  minibatch SGD
-    (w, b) <- (w, b) - lr / |B| * sum_{i in B} grad l_i.
-"""
+"""Runs of sections 3.1-3.3 (the book's code is ch3.book.linear_regression): the data, the
+scatter figure, the 3.1 timings and the JSON result."""
 import time
 
-import mxnet as mx
-from mxnet import autograd, gluon, init, nd
-from mxnet.gluon import loss as gloss, nn
+import numpy as np
+from mxnet import nd
 
-from ch3.context import as_ctx_list, single_ctx
-from ch3.data.synthetic import synthetic_linear_data
-from ch3.book.plotting import finish, new_figure
+from ch3.book import linear_regression as book
+from ch3.book.plotting import finish
+from ch3.checks import check_int
+from ch3.context import as_ctx_list
 from ch3.harness.runs import Section
-from ch3.book.training import check_finite, data_iter, linreg, sgd, squared_loss
-from ch3.checks import check_training_args
 
-TRUE_W = [2, -3.4]
-TRUE_B = 4.2
+TRUE_W, TRUE_B = book.true_w, book.true_b   # kept for the 3.15 exercises, which read them here
+
+
+def _best_seconds(fn, repeats):
+    """The fastest of `repeats` timings of fn() (its result waited for)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        if hasattr(result, 'wait_to_read'):
+            result.wait_to_read()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def vectorization_speed(n=1000, repeats=3):
-    """3.1: time adding two n-vectors element by element vs one vectorized add; returns seconds."""
+    """3.1: seconds of the element-by-element and the vectorized NDArray add of two n-vectors of
+    ones, and (the exercise) of numpy's vectorized add; the best of `repeats` timings each."""
+    check_int('n', n, minimum=1)
+    check_int('repeats', repeats, minimum=1)
     a, b = nd.ones(shape=n), nd.ones(shape=n)
-    loop, vector = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        c = nd.zeros(shape=n)
-        for i in range(n):
-            c[i] = a[i] + b[i]
-        c.wait_to_read()
-        loop.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        d = a + b
-        d.wait_to_read()
-        vector.append(time.perf_counter() - start)
-    loop_s, vector_s = min(loop), min(vector)
+    a_np, b_np = np.ones(n), np.ones(n)
+    loop_s = _best_seconds(lambda: book.add_elementwise(a, b), repeats)
+    vector_s = _best_seconds(lambda: book.add_vectorized(a, b), repeats)
+    numpy_s = _best_seconds(lambda: a_np + b_np, repeats)
+    same = bool((book.add_elementwise(a, b) == book.add_vectorized(a, b)).min().asscalar())
     return {'n': n, 'loop_seconds': loop_s, 'vector_seconds': vector_s,
-            'speedup': loop_s / vector_s}
+            'numpy_vector_seconds': numpy_s, 'speedup': loop_s / vector_s,
+            'numpy_speedup_over_loop': loop_s / numpy_s, 'loop_equals_vectorized': same}
 
 
-def make_data(num_examples=1000, ctx=None):
-    """3.2: the book's data set, 1000 x 2 features, labels = X [2, -3.4] + 4.2 + N(0, 0.01^2)."""
-    return synthetic_linear_data(TRUE_W, TRUE_B, num_examples, noise=0.01, ctx=ctx)
-
-
-def scatter_figure(features, labels):
-    """3.2: scatter plot of the second feature against the labels."""
-    fig, ax = new_figure()
-    ax.scatter(features[:, 1].asnumpy(), labels.asnumpy(), 1)
-    ax.set_xlabel('feature 2')
-    ax.set_ylabel('label')
-    return fig
-
-
-def _result(hyperparameters, history, w, b, figures):
-    return {'hyperparameters': hyperparameters, 'history': history,
-            'final': {'loss': history[-1]['loss'] if history else None,
-                      'w': [float(v) for v in w.asnumpy().ravel()],
-                      'b': [float(v) for v in b.asnumpy().ravel()],
-                      'true_w': TRUE_W, 'true_b': TRUE_B},
-            'figures': figures}
-
-
-def _epoch_line(epoch, loss, verbose):
+def run_vectorization(ctx=None, out=None, n=1000, repeats=3, verbose=True):
+    """3.1: the vectorization demo (best of `repeats` timings)."""
+    final = vectorization_speed(n, repeats)
     if verbose:
-        print('epoch %d, loss %f' % (epoch, loss))
+        print('adding two %d-vectors: element by element %.3g s, vectorized %.3g s (%.0fx), '
+              'numpy %.3g s' % (n, final['loop_seconds'], final['vector_seconds'],
+                                final['speedup'], final['numpy_vector_seconds']))
+    return {'hyperparameters': {'n': n, 'repeats': repeats}, 'history': [], 'final': final,
+            'figures': []}
 
 
-def train_scratch(ctx=None, quick=False, out=None, num_epochs=3, batch_size=10, lr=0.03,
-                  num_examples=1000, verbose=True):
-    """3.2: linear regression with data_iter, linreg, squared_loss and sgd; returns the history.
+def _final(w, b, history):
+    w = [float(v) for v in w.asnumpy().ravel()]
+    b = [float(v) for v in b.asnumpy().ravel()]
+    return {'loss': history[-1]['loss'] if history else None, 'w': w, 'b': b,
+            'true_w': TRUE_W, 'true_b': TRUE_B,
+            'max_abs_error_w': max(abs(x - t) for x, t in zip(w, TRUE_W)),
+            'abs_error_b': abs(b[0] - TRUE_B)}
 
-    `quick` changes nothing: the full run (3 epochs over 1000 examples) already takes a second.
-    """
-    check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
-    device = single_ctx(ctx, 'linear regression from scratch')
-    features, labels = make_data(num_examples, ctx=device)
-    figures = [finish(scatter_figure(features, labels), out, 'linreg_scatter.png')] if out else []
-    w = nd.random.normal(scale=0.01, shape=(features.shape[1], 1), ctx=device)
-    b = nd.zeros(shape=(1,), ctx=device)
-    for param in (w, b):
-        param.attach_grad()
-    history = []
-    for epoch in range(1, num_epochs + 1):
-        start = time.perf_counter()
-        for X, y in data_iter(batch_size, features, labels):
-            with autograd.record():
-                l = squared_loss(linreg(X, w, b), y)
-            l.backward()              # l is a vector: backward sums it, so grads are batch sums
-            sgd([w, b], lr, y.shape[0])   # divide by the real batch size (the last may be smaller)
-        loss = check_finite(squared_loss(linreg(features, w, b), labels).mean().asscalar(),
-                            epoch, lr)
-        history.append({'epoch': epoch, 'loss': loss, 'seconds': time.perf_counter() - start})
-        _epoch_line(epoch, loss, verbose)
+
+def _print_params(w, b):
+    print('true_w', TRUE_W, 'learned w', [round(float(v), 6) for v in w.asnumpy().ravel()])
+    print('true_b', TRUE_B, 'learned b', round(float(b.asnumpy().ravel()[0]), 6))
+
+
+def run_scratch(ctx=None, out=None, num_epochs=3, batch_size=10, lr=0.03, num_examples=1000,
+                verbose=True):
+    """3.2 from scratch: the synthetic data, its scatter plot and the book's training loop."""
+    device = as_ctx_list(ctx)[0]
+    features, labels = book.make_data(num_examples, ctx=device)
+    figures = [finish(book.scatter_figure(features, labels), out, 'linreg_scatter.png')] \
+        if out else []
+    (w, b), history = book.train_scratch(features, labels, num_epochs, batch_size, lr, device,
+                                         verbose)
     if verbose:
-        print('true_w', TRUE_W, 'learned w', w.asnumpy().ravel().tolist())
-        print('true_b', TRUE_B, 'learned b', b.asscalar())
-    return _result({'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
-                    'num_examples': num_examples}, history, w, b, [f for f in figures if f])
+        _print_params(w, b)
+    return {'hyperparameters': {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+                                'num_examples': num_examples},
+            'history': history, 'final': _final(w, b, history), 'figures': figures}
 
 
-def train_gluon(ctx=None, quick=False, out=None, num_epochs=3, batch_size=10, lr=0.03,
-                num_examples=1000, verbose=True):
-    """3.3: the same model with ArrayDataset/DataLoader, nn.Dense(1), L2Loss and a Trainer."""
-    check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
+def run_gluon(ctx=None, out=None, num_epochs=3, batch_size=10, lr=0.03, num_examples=1000,
+              verbose=True):
+    """3.3 with Gluon: the same data, nn.Dense(1), L2Loss and Trainer('sgd') (several devices
+    split each batch)."""
     contexts = as_ctx_list(ctx)
-    features, labels = make_data(num_examples, ctx=contexts[0])
-    loader = gluon.data.DataLoader(gluon.data.ArrayDataset(features, labels),
-                                   batch_size, shuffle=True)
-    net = nn.HybridSequential()
-    net.add(nn.Dense(1))
-    net.initialize(init.Normal(sigma=0.01), ctx=contexts)
-    net.hybridize(static_alloc=True)
-    loss_fn = gloss.L2Loss()   # (y_hat - y)^2 / 2, the same as squared_loss
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    history = []
-    for epoch in range(1, num_epochs + 1):
-        start = time.perf_counter()
-        for X, y in loader:
-            Xs = gluon.utils.split_and_load(X, contexts, even_split=False)
-            ys = gluon.utils.split_and_load(y, contexts, even_split=False)
-            with autograd.record():
-                losses = [loss_fn(net(Xp), yp) for Xp, yp in zip(Xs, ys)]
-            for l in losses:
-                l.backward()
-            trainer.step(y.shape[0])
-        loss = check_finite(loss_fn(net(features), labels).mean().asscalar(), epoch, lr)
-        history.append({'epoch': epoch, 'loss': loss, 'seconds': time.perf_counter() - start})
-        _epoch_line(epoch, loss, verbose)
-    dense = net[0]
+    features, labels = book.make_data(num_examples, ctx=contexts[0])
+    net = book.gluon_net(contexts)
+    (w, b), history = book.train_gluon(net, features, labels, num_epochs, batch_size, lr,
+                                       ctx=contexts, verbose=verbose)
     if verbose:
-        print('true_w', TRUE_W, 'learned w', dense.weight.data(contexts[0]).asnumpy().ravel().tolist())
-        print('true_b', TRUE_B, 'learned b', dense.bias.data(contexts[0]).asscalar())
-    return _result({'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
-                    'num_examples': num_examples}, history, dense.weight.data(contexts[0]),
-                   dense.bias.data(contexts[0]), [])
+        _print_params(w, b)
+    return {'hyperparameters': {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+                                'num_examples': num_examples},
+            'history': history, 'final': _final(w, b, history), 'figures': []}
 
 
-def run_vectorization(ctx=None, quick=False, out=None, n=1000):
-    """3.1: the vectorization demo as a section result (quick: one timing instead of best of 3)."""
-    timing = vectorization_speed(n=n, repeats=1 if quick else 3)
-    return {'hyperparameters': {'n': n}, 'history': [], 'final': timing, 'figures': []}
+train_scratch = run_scratch   # the name the 3.15 exercises call (ch3/harness/exercises/sec3_15.py)
 
+SOURCE = 'd2l-zh notebooks, commit ea74109'
+BOOK_3_2 = {'loss': [0.040678, 0.000152, 0.000051], 'w': [1.9997706, -3.3998365],
+            'b': 4.1994095, 'source': SOURCE,
+            'note': 'linear-regression-scratch.ipynb: per-epoch loss over the 1000 examples and '
+                    'the learned w, b after 3 epochs'}
+BOOK_3_3 = {'loss': [0.040749, 0.000158, 0.000050], 'w': [1.9998881, -3.399974],
+            'b': 4.1996565, 'source': SOURCE,
+            'note': 'linear-regression-gluon.ipynb: per-epoch loss and the learned weight, bias'}
 
 SECTIONS = [
     Section('3.1', 'Linear regression: vectorized vs element-wise addition',
-            {'scratch': run_vectorization},
-            book={'note': 'the book times 1000 scalar additions in a Python loop against one '
+            {'scratch': run_vectorization}, multi_device=(),
+            book={'source': SOURCE,
+                  'note': 'the book times 1000 scalar additions in a Python loop against one '
                           'vectorized add and finds the latter orders of magnitude faster'}),
-    Section('3.2', 'Linear regression from scratch', {'scratch': train_scratch, 'gluon': train_gluon},
-            default_impl='scratch',
-            book={'loss': 4.9e-05, 'note': 'book prints epoch 3, loss 0.000049'}),
+    Section('3.2', 'Linear regression from scratch', {'scratch': run_scratch, 'gluon': run_gluon},
+            default_impl='scratch', book=BOOK_3_2),
     Section('3.3', 'Concise linear regression (Gluon)',
-            {'scratch': train_scratch, 'gluon': train_gluon}, default_impl='gluon',
-            book={'loss': 4.8e-05}),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_3_3),
 ]

@@ -1,218 +1,106 @@
-"""Sections 3.9-3.10: the multilayer perceptron on Fashion-MNIST, from scratch and with Gluon.
+"""Runs of sections 3.9 and 3.10 (the book's code is ch3.book.mlp): Fashion-MNIST for the run,
+the JSON result and how closely the two versions agree; quick mode and the kvstore come from the
+harness."""
+from mxnet import autograd, nd
 
-With one hidden layer of h units and activation phi (the book: h = 256, phi = ReLU):
-    H = phi(X W1 + b1),   O = H W2 + b2,
-    X (n, 784), W1 (784, h), b1 (h,), W2 (h, 10), b2 (10,);  more hidden layers repeat the first
-    line. Loss: softmax cross-entropy l = -log softmax(O)_y; weights ~ N(0, 0.01^2), biases 0;
-    minibatch SGD with batch 256, lr 0.5, 5 epochs.
-"""
-from mxnet import init, nd
-from mxnet.gluon import loss as gloss, nn
-
+from ch3.book import mlp as book
+from ch3.checks import check_activation_name, check_hidden_sizes, check_training_args
 from ch3.context import as_ctx_list
-from ch3.data.fashion_mnist import load_fashion_mnist_arrays
-from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
+from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
-from ch3.book.activations import get_activation
-from ch3.book.training import train_ch3
-from ch3.checks import check_int, check_training_args
+from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
 
-NUM_INPUTS, NUM_OUTPUTS = 784, 10
-QUICK_SUBSET = 6000       # quick=True: the first 6000 images of each split ...
-QUICK_EPOCHS = 2          # ... for at most 2 epochs
+# the from-scratch activation by name; Gluon's Dense computes the same functions by these names
+ACTIVATIONS = {'relu': book.relu, 'sigmoid': nd.sigmoid, 'tanh': nd.tanh}
 
 
-def hidden_sizes(num_hiddens):
-    """3.9: num_hiddens as a tuple of layer widths (an int means one hidden layer)."""
-    if isinstance(num_hiddens, (list, tuple)):
-        return tuple(check_int('num_hiddens', h, minimum=1) for h in num_hiddens)
-    return (check_int('num_hiddens', num_hiddens, minimum=1),)
+def _max_abs_diff(a, b):
+    return float(nd.abs(a - b).max().asscalar())
 
 
-def check_activation_name(activation):
-    """3.9-3.10: return `activation` if it is 'relu', 'sigmoid' or 'tanh', else ValueError."""
-    get_activation(activation)
-    return activation
+def agreement(scratch_net, gluon_net, test_iter, ctx):
+    """max |logits of the from-scratch net - logits of the Gluon net| on the first test batch
+    (in prediction mode), the two holding the same weights."""
+    X, _ = next(iter(test_iter))
+    X = X.as_in_context(ctx[0])
+    with autograd.predict_mode():
+        return _max_abs_diff(scratch_net(X), gluon_net(X))
 
 
-# ---------------------------------------------------------------------------------------------
-# 3.9 from scratch
-# ---------------------------------------------------------------------------------------------
-
-def init_params(num_inputs=NUM_INPUTS, num_hiddens=(256,), num_outputs=NUM_OUTPUTS, ctx=None):
-    """3.9: [W1, b1, ..., WL, bL], Wi (fan_in, fan_out) ~ N(0, 0.01^2), bi zeros, with grads."""
-    sizes = (check_int('num_inputs', num_inputs, minimum=1),) + hidden_sizes(num_hiddens) \
-        + (check_int('num_outputs', num_outputs, minimum=1),)
-    device = as_ctx_list(ctx)[0]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        params.append(nd.random.normal(scale=0.01, shape=(fan_in, fan_out), ctx=device))
-        params.append(nd.zeros(fan_out, ctx=device))
-    for param in params:
-        param.attach_grad()
-    return params
+def _hyperparameters(num_epochs, batch_size, lr, widths, activation, subset):
+    return {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
+            'num_hiddens': list(widths), 'activation': activation, 'subset': subset}
 
 
-def layers(params):
-    """3.9: the flat [W1, b1, ..., WL, bL] as a list of (W, b) pairs."""
-    if len(params) < 2 or len(params) % 2:
-        raise ValueError('params must be [W1, b1, ..., WL, bL] (an even number >= 2), got %d '
-                         'arrays' % len(params))
-    return list(zip(params[0::2], params[1::2]))
-
-
-def net_scratch(X, params, activation='relu'):
-    """3.9: logits (n, outputs) of X (n, 1, 28, 28) or (n, 784); activation: name or function."""
-    phi = get_activation(activation) if isinstance(activation, str) else activation
-    *hidden, (W_out, b_out) = layers(params)
-    H = X.reshape((-1, params[0].shape[0]))
-    for W, b in hidden:
-        H = phi(nd.dot(H, W) + b)
-    return nd.dot(H, W_out) + b_out
-
-
-def scratch_net(params, activation='relu'):
-    """3.9: net_scratch bound to params, i.e. the function X -> logits that train_ch3 expects."""
-    def net(X):
-        return net_scratch(X, params, activation)
-    return net
-
-
-# ---------------------------------------------------------------------------------------------
-# 3.10 with Gluon
-# ---------------------------------------------------------------------------------------------
-
-def build_gluon_net(num_hiddens=(256,), activation='relu', num_outputs=NUM_OUTPUTS, ctx=None,
-                    hybridize=True):
-    """3.10: Dense(h, activation) per hidden layer + Dense(outputs), N(0, 0.01^2) weights, on
-    every device in ctx; maps (n, 1, 28, 28) or (n, 784) to (n, outputs)."""
-    check_activation_name(activation)
-    net = nn.HybridSequential()
-    for width in hidden_sizes(num_hiddens):
-        net.add(nn.Dense(width, activation=activation))
-    net.add(nn.Dense(check_int('num_outputs', num_outputs, minimum=1)))
-    net.initialize(init.Normal(sigma=0.01), ctx=as_ctx_list(ctx))
-    if hybridize:
-        net.hybridize(static_alloc=True)
-    return net
-
-
-# ---------------------------------------------------------------------------------------------
-# Training (shared with 3.13)
-# ---------------------------------------------------------------------------------------------
-
-def load_data(batch_size, contexts, quick=False, num_epochs=5, subset=None, pipeline='fast',
-              shard=None):
-    """3.9-3.13: (train_iter, test_iter, settings) of Fashion-MNIST for a run; quick keeps the
-    first QUICK_SUBSET images of each split and at most QUICK_EPOCHS epochs. settings holds the
-    num_epochs, subset and pipeline actually used. shard=(num_parts, index): train on that shard
-    of the training images only (a distributed worker's)."""
-    if quick:
-        subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
-        num_epochs = min(num_epochs, QUICK_EPOCHS)
-    # one device: deliver batches there directly; several: keep them on the CPU for splitting
-    train_iter, test_iter = fashion_mnist_iters(batch_size, contexts, subset, shard,
-                                                pipeline=pipeline)
-    return train_iter, test_iter, {'num_epochs': num_epochs, 'subset': subset,
-                                   'pipeline': pipeline}
-
-
-def _num_train_examples(quick, subset):
-    """How many training images load_data uses (what a distributed job shards)."""
-    if quick:
-        subset = min(subset, QUICK_SUBSET) if subset else QUICK_SUBSET
-    num_train = len(load_fashion_mnist_arrays(train=True)[1])
-    return min(subset or num_train, num_train)
-
-
-def single_device(contexts):
-    """3.9, 3.13: from-scratch params live on one device; return it or raise ValueError."""
-    if len(contexts) > 1:
-        raise ValueError('the from-scratch version keeps its params on one device, got %s; pass '
-                         'one ctx, or use the Gluon version for data-parallel training'
-                         % [str(c) for c in contexts])
-    return contexts[0]
-
-
-def classifier_result(hyperparameters, history):
-    """3.9-3.13: the section result; final = the last epoch's loss, train_acc, test_acc and the
-    mean seconds per epoch."""
-    last = history[-1] if history else {}
-    final = {key: last.get(key) for key in ('loss', 'train_acc', 'test_acc')}
-    final['seconds_per_epoch'] = (sum(h['seconds'] for h in history) / len(history)
-                                  if history else None)
-    return {'hyperparameters': hyperparameters, 'history': history, 'final': final,
-            'figures': []}
-
-
-def _hyperparameters(settings, batch_size, lr, widths, activation):
-    return {'num_epochs': settings['num_epochs'], 'batch_size': batch_size, 'lr': lr,
-            'num_hiddens': list(widths), 'activation': activation,
-            'subset': settings['subset'], 'pipeline': settings['pipeline']}
-
-
-def train_scratch(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.5,
-                  num_hiddens=256, activation='relu', subset=None, pipeline='fast',
-                  verbose=True):
-    """3.9: MLP from scratch (init_params + net_scratch, SGD) on Fashion-MNIST.
-
-    num_hiddens: width of the hidden layer, or a tuple of widths for several; activation:
-    'relu', 'sigmoid' or 'tanh' (the from-scratch functions of 3.8); subset: use the first
-    `subset` images of each split; pipeline: 'fast' or 'gluon' (the book's DataLoader).
-    One device only.
-    """
+def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hiddens=256,
+                activation='relu', subset=None, verbose=True):
+    """3.9 from scratch on Fashion-MNIST (num_hiddens: a width or a list of widths; activation:
+    relu, sigmoid or tanh); final adds max |logit difference| from 3.10's Gluon net given the
+    trained weights."""
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
-    widths, activation = hidden_sizes(num_hiddens), check_activation_name(activation)
-    device = single_device(as_ctx_list(ctx))
-    train_iter, test_iter, settings = load_data(batch_size, [device], quick, num_epochs, subset,
-                                                pipeline)
-    params = init_params(num_hiddens=widths, ctx=device)
-    history = train_ch3(scratch_net(params, activation), train_iter, test_iter,
-                        gloss.SoftmaxCrossEntropyLoss(), settings['num_epochs'], batch_size,
-                        params, lr, ctx=device, verbose=verbose)
-    return classifier_result(_hyperparameters(settings, batch_size, lr, widths, activation),
-                             history)
+    widths, activation = check_hidden_sizes(num_hiddens), check_activation_name(activation)
+    ctx = as_ctx_list(ctx)
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
+    params, history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
+                                         widths, ACTIVATIONS[activation], ctx, verbose)
+    twin = book.gluon_net(widths, activation, ctx)
+    twin(next(iter(test_iter))[0].as_in_context(ctx[0]))   # finish deferred initialization
+    book.load_params(twin, params)
+    diff = agreement(lambda X: book.net(X, params, ACTIVATIONS[activation]), twin, test_iter, ctx)
+    return classifier_result(_hyperparameters(num_epochs, batch_size, lr, widths, activation,
+                                              subset), history,
+                             gluon_same_weights_max_abs_logit_diff=diff)
 
 
-def train_gluon(ctx=None, quick=False, out=None, num_epochs=5, batch_size=256, lr=0.5,
-                num_hiddens=256, activation='relu', subset=None, pipeline='fast',
-                kvstore=DEFAULT_KVSTORE, verbose=True):
-    """3.10: the same MLP with nn.Dense layers (hybridized), a Trainer and SGD; any devices.
-
-    num_hiddens: width of the hidden layer, or a tuple of widths for several; activation:
-    'relu', 'sigmoid' or 'tanh' (Dense's built-in activations); subset: use the first `subset`
-    images of each split; pipeline: 'fast' or 'gluon' (the book's DataLoader); kvstore: MXNet's,
-    e.g. 'dist_sync' in a job started by `ch3 launch` (trains on this worker's shard, by rank).
-    """
+def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hiddens=256,
+              activation='relu', subset=None, kvstore=DEFAULT_KVSTORE, verbose=True):
+    """3.10 with Gluon on Fashion-MNIST (several devices; kvstore 'dist_sync' in `ch3 launch`
+    trains this worker's shard); final adds max |logit difference| from 3.9's net given the
+    trained weights."""
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
-    widths, activation = hidden_sizes(num_hiddens), check_activation_name(activation)
-    contexts = as_ctx_list(ctx)
-    worker = start_worker(kvstore, num_examples=lambda: _num_train_examples(quick, subset))
-    train_iter, test_iter, settings = load_data(batch_size, contexts, quick, num_epochs, subset,
-                                                pipeline, shard=worker.shard)
-    net = build_gluon_net(widths, activation, ctx=contexts)
+    widths, activation = check_hidden_sizes(num_hiddens), check_activation_name(activation)
+    ctx = as_ctx_list(ctx)
+    worker = start_worker(kvstore, num_examples=lambda: num_train_examples(subset))
+    train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset, worker.shard)
+    net = book.gluon_net(widths, activation, ctx)
     trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
-    history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
-                        settings['num_epochs'], batch_size, trainer=trainer, ctx=contexts,
-                        verbose=verbose)
-    result = classifier_result(_hyperparameters(settings, batch_size, lr, widths, activation),
-                               history)
-    result['hyperparameters'].update(worker.hyperparameters())
-    result['final'].update(worker.summary(net))
-    return result
+    history = book.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
+                               ctx, verbose)
+    params = book.gluon_params(net, ctx)
+    diff = agreement(lambda X: book.net(X, params, ACTIVATIONS[activation]), net, test_iter, ctx)
+    hyperparameters = _hyperparameters(num_epochs, batch_size, lr, widths, activation, subset)
+    hyperparameters.update(worker.hyperparameters())
+    return classifier_result(hyperparameters, history, scratch_same_weights_max_abs_logit_diff=diff,
+                             **worker.summary(net))
 
 
-BOOK_SCRATCH = {'test_acc': 0.863, 'target_test_acc': 0.845,
-                'note': "the book's run: epoch 5 test acc 0.863; the notes' own run 0.865"}
-BOOK_GLUON = {'test_acc': 0.855, 'target_test_acc': 0.845,
-              'note': "the book's run: epoch 5 test acc 0.855"}
+def _book_history(rows):
+    return [{'epoch': i, 'loss': loss, 'train_acc': train_acc, 'test_acc': test_acc}
+            for i, (loss, train_acc, test_acc) in enumerate(rows, 1)]
+
+
+SOURCE = 'd2l-zh notebooks, commit ea74109'
+# the printed lines of the book's runs (5 epochs, batch 256, lr 0.5)
+BOOK_SCRATCH_HISTORY = _book_history([(0.7748, 0.710, 0.833), (0.4840, 0.821, 0.849),
+                                      (0.4292, 0.840, 0.849), (0.3898, 0.856, 0.864),
+                                      (0.3669, 0.864, 0.861)])
+BOOK_GLUON_HISTORY = _book_history([(0.7917, 0.708, 0.813), (0.4935, 0.816, 0.849),
+                                    (0.4317, 0.840, 0.861), (0.4003, 0.851, 0.860),
+                                    (0.3763, 0.860, 0.872)])
+
+
+def _book(history, name):
+    last = history[-1]
+    return {'test_acc': last['test_acc'], 'train_acc': last['train_acc'], 'loss': last['loss'],
+            'history': history, 'source': SOURCE + ' (%s)' % name}
+
 
 SECTIONS = [
     Section('3.9', 'Multilayer perceptron from scratch',
-            {'scratch': train_scratch, 'gluon': train_gluon}, default_impl='scratch',
-            book=BOOK_SCRATCH),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            book=_book(BOOK_SCRATCH_HISTORY, 'mlp-scratch.ipynb')),
     Section('3.10', 'Concise multilayer perceptron (Gluon)',
-            {'scratch': train_scratch, 'gluon': train_gluon}, default_impl='gluon',
-            book=BOOK_GLUON),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon',
+            book=_book(BOOK_GLUON_HISTORY, 'mlp-gluon.ipynb')),
 ]
