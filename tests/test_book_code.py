@@ -7,9 +7,9 @@ num_epochs, batch_size, params, lr)` or with a trainer, `d2l.data_iter`, `d2l.li
 
 By default each test runs on small settings in a few seconds. With CH3_BOOK_FULL=1 each runs the
 book's settings and checks the numbers the book printed (d2l-zh, chapter_deep-learning-basics,
-notebooks at commit ea741099): accuracies within 0.02, losses and norms within the tolerance
-stated beside each check (the book's data and initial weights came from another random stream,
-so only what does not hinge on the draw is held tight).
+notebooks at commit ea741099): training accuracies and last-epoch test accuracies within 0.02,
+earlier test accuracies within 0.04 (see MID_TEST_ACC_TOL), losses and norms within the
+tolerance stated beside each check (only what does not hinge on the random draw is held tight).
 """
 import math
 import os
@@ -52,6 +52,13 @@ BOOK_EPOCHS = {
 # A training loss depends on the draw of the initial weights and of the batch order more than an
 # accuracy does: per epoch within 0.06 of the book's (epoch 1 of the dropout nets within 0.15).
 LOSS_TOL, FIRST_DROPOUT_LOSS_TOL = 0.06, 0.15
+# Test accuracy before the last epoch: within 0.04. Mid-run test accuracies swing by about 0.02
+# from epoch to epoch with the batch order, and Debian's copy of Fashion-MNIST is not the book's
+# (the book's first training image is a pullover, Debian's an ankle boot): d2lzh itself, run as
+# published on this copy, lands up to 0.034 from the book's mid-run test accuracies (3.6 epoch 3:
+# 0.799 vs 0.833), its training accuracies within 0.006 after epoch 1.
+MID_TEST_ACC_TOL = 0.04
+FIRST_DROPOUT_TRAIN_ACC_TOL = 0.04   # epoch 1 of a dropout net: d2lzh 0.532 vs the book's 0.558
 
 
 class FirstBatches:
@@ -74,15 +81,20 @@ def epoch_lines(text):
 
 
 def check_against_book(lines, section):
-    """FULL settings: every epoch's accuracies within 0.02 of the book's, losses within LOSS_TOL."""
+    """FULL settings: the book's per-epoch numbers. Training accuracy within 0.02 every epoch,
+    test accuracy within 0.02 at the last epoch (MID_TEST_ACC_TOL before), losses within
+    LOSS_TOL; epoch 1 of a dropout net gets the wider tolerances stated above."""
     book = BOOK_EPOCHS[section]
     assert len(lines) == len(book)
     for epoch, ((loss, train_acc, test_acc), (b_loss, b_train, b_test)) in enumerate(
             zip(lines, book), 1):
-        tol = FIRST_DROPOUT_LOSS_TOL if section.startswith('3.13') and epoch == 1 else LOSS_TOL
-        assert abs(train_acc - b_train) <= ACC_TOL, (section, epoch, train_acc, b_train)
-        assert abs(test_acc - b_test) <= ACC_TOL, (section, epoch, test_acc, b_test)
-        assert abs(loss - b_loss) <= tol, (section, epoch, loss, b_loss)
+        first_dropout = section.startswith('3.13') and epoch == 1
+        train_tol = FIRST_DROPOUT_TRAIN_ACC_TOL if first_dropout else ACC_TOL
+        test_tol = ACC_TOL if epoch == len(book) else MID_TEST_ACC_TOL
+        loss_tol = FIRST_DROPOUT_LOSS_TOL if first_dropout else LOSS_TOL
+        assert abs(train_acc - b_train) <= train_tol, (section, epoch, train_acc, b_train)
+        assert abs(test_acc - b_test) <= test_tol, (section, epoch, test_acc, b_test)
+        assert abs(loss - b_loss) <= loss_tol, (section, epoch, loss, b_loss)
 
 
 def fashion_mnist_data(batch_size, train_batches, test_batches):
