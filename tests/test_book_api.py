@@ -19,6 +19,7 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
+from ch3.book import fashion_mnist as fm_book
 from ch3.data import fashion_mnist as fm
 
 CHAPTER_3_NAMES = ['data_iter', 'linreg', 'squared_loss', 'sgd', 'load_data_fashion_mnist',
@@ -170,3 +171,63 @@ def test_train_ch3_returns_nothing_a_notebook_would_echo(fashion_mnist_batches):
     with contextlib.redirect_stdout(io.StringIO()):
         result = ch3.train_ch3(net, train[:3], test[:1], _cross_entropy, 1, 256, params, 0.1)
     assert result is None
+
+
+@needs_fashion_mnist
+def test_show_fashion_mnist_draws_on_pyplot_what_the_book_function_draws(fashion_mnist_batches):
+    X, y = fashion_mnist_batches[1][0]
+    names = ch3.get_fashion_mnist_labels(y[0:4])
+    ch3.plt.close('all')
+    assert ch3.show_fashion_mnist(X[0:4], names) is None
+    drawn = [ax for ax in ch3.plt.gcf().axes if ax.images]      # the current pyplot figure
+    book = [ax for ax in fm_book.show_fashion_mnist(X[0:4], names).axes if ax.images]
+    assert [ax.get_title() for ax in drawn] == [ax.get_title() for ax in book] == names
+    for ours, theirs in zip(drawn, book):
+        np.testing.assert_array_equal(ours.images[0].get_array(), theirs.images[0].get_array())
+    ch3.plt.close('all')
+
+
+def test_semilogy_draws_on_pyplot_and_returns_none():
+    ch3.plt.close('all')
+    assert ch3.semilogy([1, 2, 3], [10.0, 1.0, 0.1], 'epochs', 'loss', [1, 2, 3],
+                        [20.0, 2.0, 0.2], ['train', 'test']) is None
+    ax = ch3.plt.gca()
+    assert ax.get_yscale() == 'log' and [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ['train', 'test']
+    assert [list(line.get_ydata()) for line in ax.get_lines()] == [[10.0, 1.0, 0.1],
+                                                                    [20.0, 2.0, 0.2]]
+    ch3.plt.close('all')
+
+
+NOTEBOOK_CELLS = [
+    "%matplotlib inline\nimport ch3 as d2l\nfrom mxnet import gluon, init, nd\n"
+    "from mxnet.gluon import loss as gloss, nn",
+    "d2l.semilogy([1, 2, 3], [1.0, 0.1, 0.01], 'epochs', 'loss')",
+    "X = nd.zeros((3, 1, 28, 28))\nd2l.show_fashion_mnist(X, ['bag', 'coat', 'shirt'])\n"
+    "print('drawn')",
+    "net = nn.Dense(2, in_units=3)\nnet.initialize(init.Normal(sigma=0.01))\n"
+    "batches = [(nd.ones((4, 3)), nd.array([0, 1, 0, 1]))]\n"
+    "trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})\n"
+    "d2l.train_ch3(net, batches, batches, gloss.SoftmaxCrossEntropyLoss(), 1, 4, None, None,\n"
+    "              trainer)",
+]
+
+
+def test_a_notebook_cell_shows_what_it_would_show_with_d2lzh(tmp_path, monkeypatch):
+    """In a Jupyter kernel of this interpreter with this checkout first on the path: a cell ending
+    in d2l.semilogy shows its figure once, d2l.show_fashion_mnist mid-cell still shows its figure,
+    and a cell ending in d2l.train_ch3 shows only the epoch line, no Out[] value."""
+    import os
+    import nbformat
+    from nbclient import NotebookClient
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(ch3.__file__)))
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join(
+        [checkout] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])
+    NotebookClient(nb, timeout=120, kernel_name='python3',
+                   resources={'metadata': {'path': str(tmp_path)}}).execute()
+    kinds = [[(o.output_type, o.get('name')) for o in cell.outputs] for cell in nb.cells]
+    assert kinds[1] == [('display_data', None)]
+    assert kinds[2] == [('stream', 'stdout'), ('display_data', None)]
+    assert kinds[3] == [('stream', 'stdout')]
+    assert nb.cells[3].outputs[0].text.startswith('epoch 1, loss ')

@@ -216,8 +216,8 @@ def test_3_5_fashion_mnist_reading_and_showing():
     names = d2l.get_fashion_mnist_labels(y[0:9])
     assert len(names) == 9 and set(names) <= {'t-shirt', 'trouser', 'pullover', 'dress', 'coat',
                                               'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'}
-    fig = d2l.show_fashion_mnist(X[0:9], names)
-    titled = [ax.get_title() for ax in fig.axes if ax.images]
+    d2l.show_fashion_mnist(X[0:9], names)
+    titled = [ax.get_title() for ax in d2l.plt.gcf().axes if ax.images]
     assert titled == names
     d2l.plt.close('all')
 
@@ -259,8 +259,8 @@ def test_3_6_softmax_regression_from_scratch(capsys):
     true_labels = d2l.get_fashion_mnist_labels(y.asnumpy())
     pred_labels = d2l.get_fashion_mnist_labels(net(X).argmax(axis=1).asnumpy())
     titles = [t + '\n' + p for t, p in zip(true_labels, pred_labels)]
-    fig = d2l.show_fashion_mnist(X[0:9], titles[0:9])
-    assert [ax.get_title() for ax in fig.axes if ax.images] == titles[0:9]
+    d2l.show_fashion_mnist(X[0:9], titles[0:9])
+    assert [ax.get_title() for ax in d2l.plt.gcf().axes if ax.images] == titles[0:9]
     d2l.plt.close('all')
     if FULL:
         check_against_book(lines, '3.6')
@@ -380,9 +380,10 @@ def test_3_11_polynomial_fitting_underfits_and_overfits():
                 trainer.step(batch_size)
             train_ls.append(loss(net(train_features), train_labels).mean().asscalar())
             test_ls.append(loss(net(test_features), test_labels).mean().asscalar())
-        fig = d2l.semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
-                           range(1, num_epochs + 1), test_ls, ['train', 'test'])
-        assert fig.axes[0].get_yscale() == 'log' and len(fig.axes[0].get_lines()) == 2
+        d2l.semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
+                     range(1, num_epochs + 1), test_ls, ['train', 'test'])
+        ax = d2l.plt.gca()
+        assert ax.get_yscale() == 'log' and len(ax.get_lines()) == 2
         d2l.plt.close('all')
         return train_ls[-1], test_ls[-1], net[0].weight.data().asnumpy().ravel()
 
