@@ -1,7 +1,5 @@
 """Small helpers shared by every section: seeding, running sums, timing, safe writes, argument checks."""
 import contextlib
-import math
-import numbers
 import os
 import random
 import tempfile

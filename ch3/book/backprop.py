@@ -22,7 +22,7 @@ phi and phi' are 3.8's (ch3.book.activations). The Gluon version is autograd on 
 and on Gluon Dense layers holding the same weights (`gluon_net`).
 """
 import numpy as np
-from mxnet import autograd, gluon, nd
+from mxnet import autograd, nd
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.book.activations import activation_pair

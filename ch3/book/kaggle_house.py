@@ -27,17 +27,16 @@ import pandas as pd
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.book import kfold
+from ch3.book import kfold, model_selection
 from ch3.book.kfold import get_k_fold_data   # noqa: F401 (3.16's get_k_fold_data is 3.11's)
 from ch3.book.plotting import semilogy
-from ch3.book.training import check_finite, linreg, squared_loss
+from ch3.book.training import check_finite, gluon_step, linreg, squared_loss
 from ch3.checks import check_house_data, check_nonnegative, check_training_args
-from ch3.context import as_ctx_list, split_batch
+from ch3.context import as_ctx_list
 from ch3.data.kaggle_house import load_kaggle_house, preprocess   # noqa: F401 (the book's)
 from ch3.utils import atomic_write
 
 k, num_epochs, lr, weight_decay, batch_size = 5, 100, 5, 0, 64
-DEFAULT_INIT_SCALE = 0.07          # net.initialize() draws weights from U(-0.07, 0.07), bias 0
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8   # Gluon's Adam defaults
 FIRST_LOOK_COLUMNS = [0, 1, 2, 3, -3, -2, -1]
 SUBMISSION_FILE = 'submission.csv'
@@ -103,15 +102,8 @@ def _fit(step, net, train_features, train_labels, test_features, test_labels, nu
 # --- from scratch: NDArray, autograd and a hand-written Adam ------------------------------------
 
 def init_linear_params(num_inputs, ctx=None):
-    """3.16: [w (d, 1), b (1,)] drawn as net.initialize() draws Dense(1)'s (w ~ U(-0.07, 0.07) in
-    the (1, d) layout, b = 0), gradients attached: the same draws as get_net from one seed."""
-    device = as_ctx_list(ctx)[0]
-    w = nd.random.uniform(-DEFAULT_INIT_SCALE, DEFAULT_INIT_SCALE, shape=(1, num_inputs),
-                          ctx=device).T
-    b = nd.zeros((1,), ctx=device)
-    for param in (w, b):
-        param.attach_grad()
-    return [w, b]
+    """3.16: [w (d, 1), b (1,)] drawn as get_net's Dense(1) is (3.11's init_params)."""
+    return model_selection.init_params(num_inputs, ctx)
 
 
 def init_adam_states(params):
@@ -178,12 +170,7 @@ def train(net, train_features, train_labels, test_features, test_labels, num_epo
                                        {'learning_rate': learning_rate, 'wd': weight_decay})
 
     def step(X, y):
-        Xs, ys = split_batch(X, y, contexts)
-        with autograd.record():
-            ls = [loss(net(X_part), y_part) for X_part, y_part in zip(Xs, ys)]
-        for l in ls:
-            l.backward()
-        trainer.step(batch_size)
+        gluon_step(net, loss, trainer, X, y, batch_size, contexts)
 
     return _fit(step, net, train_features, train_labels, test_features, test_labels,
                 num_epochs, batch_size, learning_rate)

@@ -15,9 +15,9 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import data as gdata, loss as gloss, nn
 
 from ch3.book.plotting import new_figure
-from ch3.book.training import check_finite, data_iter, linreg, sgd, squared_loss
+from ch3.book.training import check_finite, data_iter, gluon_step, linreg, sgd, squared_loss
 from ch3.checks import check_int, check_training_args
-from ch3.context import as_ctx_list, split_batch
+from ch3.context import as_ctx_list
 from ch3.data.synthetic import synthetic_linear_data
 
 num_inputs, num_examples = 2, 1000
@@ -119,12 +119,7 @@ def train_gluon(net, features, labels, num_epochs=3, batch_size=10, lr=0.03, tra
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter:
-            Xs, ys = split_batch(X, y, contexts)
-            with autograd.record():
-                ls = [loss(net(X_part), y_part) for X_part, y_part in zip(Xs, ys)]
-            for l in ls:
-                l.backward()
-            trainer.step(batch_size)
+            gluon_step(net, loss, trainer, X, y, batch_size, contexts)
         history.append(_epoch_loss(net, loss, features, labels, epoch, lr, verbose))
     dense = net[0]
     return [dense.weight.data(contexts[0]), dense.bias.data(contexts[0])], history

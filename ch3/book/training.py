@@ -12,7 +12,6 @@ import math
 import random
 import sys
 
-import mxnet as mx
 from mxnet import autograd, gluon, nd
 
 from ch3.context import as_ctx_list, split_batch
@@ -57,6 +56,17 @@ def sgd(params, lr, batch_size):
         step = param.grad * lr
         step /= batch_size
         param -= step
+
+
+def gluon_step(net, loss, trainer, X, y, batch_size, ctx=None):
+    """3.3: one minibatch step with Gluon: record loss(net(X), y), backward, trainer.step(batch_size);
+    with several devices in ctx the batch is split across them first."""
+    Xs, ys = split_batch(X, y, as_ctx_list(ctx))
+    with autograd.record():
+        ls = [loss(net(X_part), y_part) for X_part, y_part in zip(Xs, ys)]
+    for l in ls:
+        l.backward()
+    trainer.step(batch_size)
 
 
 def check_finite(loss, epoch, lr):

@@ -7,15 +7,15 @@ decays by the same k-fold validation (`better=True`).
 """
 import os
 
-import numpy as np
-from mxnet import autograd, gluon, init, nd
+from mxnet import gluon, init
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.book import kaggle_house as book
 from ch3.book.kfold import get_k_fold_data, k_fold
 from ch3.book.plotting import finish
+from ch3.book.training import gluon_step
 from ch3.checks import check_int, check_nonnegative, check_training_args
-from ch3.context import as_ctx_list, split_batch
+from ch3.context import as_ctx_list
 from ch3.harness.runs import Section
 from ch3.utils import Timer, set_seed
 
@@ -55,12 +55,7 @@ def train_log_mlp(net, train_features, train_labels, test_features, test_labels,
     train_ls, test_ls = [], []
     for epoch in range(num_epochs):
         for X, y in book.shuffled_batches(train_features, log_labels - shift, batch_size):
-            Xs, ys = split_batch(X, y, contexts)
-            with autograd.record():
-                ls = [loss(net(X_part), y_part) for X_part, y_part in zip(Xs, ys)]
-            for l in ls:
-                l.backward()
-            trainer.step(batch_size)
+            gluon_step(net, loss, trainer, X, y, batch_size, contexts)
         train_ls.append(book.log_rmse(predict, train_features, train_labels))
         if test_labels is not None:
             test_ls.append(book.log_rmse(predict, test_features, test_labels))
