@@ -1,8 +1,11 @@
 # Two commands for a fresh machine: `make run` (the chapter) and `make test` (the suite).
-# Each creates .venv if missing, installs with constraints.txt (so nothing upgrades numpy past
-# what MXNet 1.9.1 can import) and makes sure Fashion-MNIST is present.
+# Each creates .venv with $(PYTHON) (3.8-3.13) if missing, installs with constraints.txt (its
+# markers pick numpy, pandas, matplotlib and IPython versions that have wheels for that Python) and
+# makes sure Fashion-MNIST is present. docs/install.md explains the versions.
+# `make test PYTHON=python3.13`; `make setup VENV=.venv-np2 CONSTRAINTS=constraints-numpy2.txt`.
 PYTHON ?= python3
 VENV ?= .venv
+CONSTRAINTS ?= constraints.txt
 PY := $(VENV)/bin/python
 OUT ?= out/report
 # The Kaggle house CSVs: use a shared copy beside the checkout when there is one (as CI does);
@@ -15,10 +18,14 @@ endif
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
+# mxnet goes in with --no-deps: its metadata's numpy<2.0.0 would block numpy 2 (Python 3.13 has
+# no numpy 1.x wheels); ch3 itself requires mxnet's real dependencies, requests and graphviz.
+# pip then warns "mxnet 1.9.1 requires numpy<2.0.0" under numpy 2; ch3._numpy_compat covers it.
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=23"
-	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	$(PY) -m pip install -q --no-deps mxnet==1.9.1
+	$(PY) -m pip install -q -c $(CONSTRAINTS) -e ".[test]"
 	touch $@
 
 data: setup
