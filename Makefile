@@ -14,7 +14,7 @@ ifneq ($(wildcard ../shared/data/kaggle_house/kaggle_house_pred_train.csv),)
 export CH3_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup data run test quick bench bench-gemm clean
+.PHONY: setup mxnet-libs data run test quick bench bench-gemm clean
 
 setup: $(VENV)/.installed
 
@@ -26,7 +26,22 @@ $(VENV)/.installed: setup.cfg setup.py pyproject.toml $(CONSTRAINTS)
 	$(PY) -m pip install -q --upgrade "pip>=23"
 	$(PY) -m pip install -q --no-deps mxnet==1.9.1
 	$(PY) -m pip install -q -c $(CONSTRAINTS) -e ".[test]"
+	@$(PY) -c "import ctypes; [ctypes.CDLL(n) for n in ('libgomp.so.1', 'libquadmath.so.0')]" \
+	    2>/dev/null || $(MAKE) --no-print-directory mxnet-libs
 	touch $@
+
+# libmxnet.so links libgomp.so.1 and libquadmath.so.0 from the system; minimal Debian/Ubuntu
+# images lack both. As root on Debian/Ubuntu this installs them, as `data` installs Fashion-MNIST.
+mxnet-libs:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing libgomp1 libquadmath0 (libraries MXNet links) with apt-get"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1 libquadmath0 >/dev/null; \
+	else \
+	  echo "MXNet needs libgomp.so.1 and libquadmath.so.0: sudo apt-get install libgomp1" \
+	       "libquadmath0 (Debian/Ubuntu) or sudo dnf install libgomp libquadmath (Fedora)," \
+	       "then rerun make" >&2; exit 1; \
+	fi
 
 data: setup
 	@$(PY) -m ch3.data.fashion_mnist --check >/dev/null 2>&1 || sh scripts/install_fashion_mnist.sh

@@ -22,20 +22,34 @@ def numpy_like(version='2.2.6'):
 def test_unsupported_python_is_refused_with_the_fix(python):
     with pytest.raises(ImportError, match=r'Python 3\.8-3\.13.*this is Python %d\.%d.*'
                        r'docs/install\.md' % python):
-        check_environment(python=python, numpy_module=numpy_like(), mxnet_found=True)
+        check_environment(python=python, numpy_module=numpy_like(), mxnet_found=True,
+                          libs_missing=[])
 
 
 @pytest.mark.parametrize('python', [(3, 8), (3, 11), (3, 12), (3, 13)])
 def test_supported_pythons_pass_and_get_numpys_names_back(python):
     module = numpy_like()
-    check_environment(python=python, numpy_module=module, mxnet_found=True)
+    check_environment(python=python, numpy_module=module, mxnet_found=True, libs_missing=[])
     assert module.PZERO == 0.0 and module.bool is bool
 
 
 def test_missing_mxnet_names_the_no_deps_install():
     with pytest.raises(ImportError, match=r'mxnet==1\.9\.1, which is not installed.*'
                        r'pip install --no-deps mxnet==1\.9\.1'):
-        check_environment(python=(3, 13), numpy_module=numpy_like(), mxnet_found=False)
+        check_environment(python=(3, 13), numpy_module=numpy_like(), mxnet_found=False,
+                          libs_missing=[])
+
+
+def test_missing_system_libraries_name_their_packages():
+    with pytest.raises(ImportError, match=r'needs libgomp\.so\.1 and libquadmath\.so\.0.*'
+                       r'apt-get install libgomp1 libquadmath0 .*dnf install libgomp libquadmath'):
+        check_environment(python=(3, 13), numpy_module=numpy_like(), mxnet_found=True,
+                          libs_missing=['libgomp.so.1', 'libquadmath.so.0'])
+
+
+def test_this_system_loads_the_libraries_mxnet_links():
+    from ch3._guard import missing_system_libs
+    assert missing_system_libs() == []
 
 
 def test_a_numpy_without_its_modern_functions_gives_one_clear_message():
