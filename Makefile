@@ -63,4 +63,4 @@ bench-gemm: data   # ours under CH3_THREADS=gemm; the book's runs in fresh MXNet
 	    --models mlp_scratch mlp_gluon softmax_gluon --json out/bench_gemm.json
 
 clean:
-	rm -rf $(VENV) out *.egg-info
+	rm -rf $(VENV) .venv-np2 out *.egg-info build
