@@ -1,7 +1,7 @@
 """ch3: chapter 3 of Dive into Deep Learning (d2l-zh, MXNet edition), from scratch and with Gluon."""
 from ch3._guard import check_environment as _check_environment
 
-_check_environment()
+_check_environment()   # also restores numpy names MXNet 1.9.1 reads, before anything imports it
 
 from ch3.harness.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
 
