@@ -148,6 +148,18 @@ def _progress(iterable, enabled, desc):
     return tqdm(iterable, total=total, desc=desc, leave=False, unit='batch')
 
 
+class History(list):
+    """train_ch3's per-epoch dicts; shown as one line, so a notebook cell ending in the book's
+    `d2l.train_ch3(...)` does not echo every epoch again under the printed lines."""
+
+    def __repr__(self):
+        if not self:
+            return 'History([])'
+        last = self[-1]
+        return ('History(%d epochs; last: loss %.4f, train acc %.3f, test acc %.3f)'
+                % (len(self), last['loss'], last['train_acc'], last['test_acc']))
+
+
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
               params=None, lr=None, trainer=None, ctx=None, verbose=True, progress=None):
     """3.6: train a classifier, print the book's per-epoch line and return the history.
@@ -167,7 +179,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
                          'net with a Trainer for data-parallel training on %s' % contexts)
     fused = _fused_step(net, loss)
     head_grads = {}   # per device: d(loss sum)/d(loss sum) = 1, made once, not once per batch
-    history = []
+    history = History()
     for epoch in range(1, num_epochs + 1):
         timer = Timer()
         loss_sum = nd.zeros((1,), ctx=contexts[0])
