@@ -1,7 +1,7 @@
 """ch3: chapter 3 of Dive into Deep Learning (d2l-zh, MXNet edition), from scratch and with Gluon."""
 from ch3._guard import check_environment as _check_environment
 
-_check_environment()
+_check_environment()   # also restores numpy names MXNet 1.9.1 reads, before anything imports it
 
 from ch3.harness.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
 
@@ -12,8 +12,8 @@ __version__ = '0.1.0'
 from ch3.utils import Accumulator, Timer, set_seed, atomic_write  # noqa: E402
 from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E402
 from ch3.book.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
-                          evaluate_accuracy, train_ch3, TrainingDiverged)
-from ch3.book.fashion_mnist import (load_data_fashion_mnist,  # noqa: E402
-                                    get_fashion_mnist_labels, show_fashion_mnist)
-from ch3.book.plotting import plt, use_svg_display, set_figsize, semilogy  # noqa: E402
+                               evaluate_accuracy, train_ch3, TrainingDiverged)
+from ch3.book.fashion_mnist import load_data_fashion_mnist, get_fashion_mnist_labels  # noqa: E402
+from ch3.book.plotting import plt, use_svg_display, set_figsize  # noqa: E402
+from ch3.book.notebook import show_fashion_mnist, semilogy  # noqa: E402
 from ch3.harness.registry import run_section, list_sections  # noqa: E402

@@ -32,3 +32,11 @@ else:
 def _seed():
     ch3.set_seed(0)
     yield
+
+
+def default_sigint():
+    """preexec_fn for a child that the tests Ctrl-C: Python installs its KeyboardInterrupt
+    handler only when SIGINT is not ignored, and a suite started with `cmd &` or nohup ignores
+    it (the child would inherit that)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from ch3.harness import cli, interrupt
+from conftest import default_sigint
 from ch3.utils import atomic_write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,7 +95,7 @@ def start(args, cwd, watch):
     other = open(os.path.join(cwd, 'other-stream.txt'), 'w')
     pipes = {'stdout': other, 'stderr': other, watch: subprocess.PIPE}
     proc = subprocess.Popen([sys.executable, '-m', 'ch3'] + args, cwd=cwd, env=env, text=True,
-                            **pipes)
+                            preexec_fn=default_sigint, **pipes)
     other.close()
     return proc
 

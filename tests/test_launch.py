@@ -22,6 +22,7 @@ from ch3.data.fashion_mnist import load_fashion_mnist_arrays
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.launch import Job, LaunchError, _in_group
 from ch3.book import softmax as sm
+from conftest import default_sigint
 
 PY = sys.executable
 SLEEPER = [PY, '-c', 'import time; time.sleep(60)']      # stands in for a scheduler or server
@@ -262,7 +263,7 @@ def _start_launcher():
     worker = 'import time; print("up", flush=True); time.sleep(60)'
     proc = subprocess.Popen([PY, '-m', 'ch3', 'launch', '-n', '2', '--timeout', '60', '--',
                              PY, '-c', worker], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_sigint)
     ups = 0
     while ups < 2:
         line = proc.stdout.readline()

@@ -1,5 +1,6 @@
 """The shared helpers against d2lzh (same seed, parameters and batches) and against closed forms."""
 import contextlib
+import json
 import io
 import random
 import re
@@ -259,3 +260,14 @@ def test_sgd_is_the_books_formula_in_one_fused_update():
     sgd(params, 0.5, 7)
     for p, e in zip(params, expected):
         np.testing.assert_allclose(p.asnumpy(), e, rtol=1e-6, atol=1e-7)
+
+
+def test_train_ch3_history_is_a_list_shown_in_one_line():
+    features, labels = _blobs(n=40)
+    loader = _loader(features, labels, 20)
+    W, b = _softmax_params()
+    history = train_ch3(_net(W, b), loader, loader, gloss.SoftmaxCrossEntropyLoss(), 2, 20,
+                        [W, b], 0.1, verbose=False)
+    assert isinstance(history, list) and len(history) == 2 and history[1]['epoch'] == 2
+    assert repr(history).startswith('History(2 epochs; last: loss ') and '\n' not in repr(history)
+    assert json.loads(json.dumps(history)) == [dict(h) for h in history]

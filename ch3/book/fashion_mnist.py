@@ -124,12 +124,13 @@ def get_fashion_mnist_labels(labels):
     return out
 
 
-def show_fashion_mnist(images, labels, ncols=None, figsize=None):
+def show_fashion_mnist(images, labels, ncols=None, figsize=None, pyplot=False):
     """3.5: images (n, 28, 28, 1) (Gluon's samples), (n, 1, 28, 28) or (n, 28, 28) in a row,
-    titled with labels (text, or numbers turned into text); returns the Figure."""
+    titled with labels (text, or numbers turned into text); returns the Figure (on pyplot with
+    pyplot=True, as d2lzh draws it)."""
     if isinstance(labels, nd.NDArray) or (len(labels) and not isinstance(labels[0], str)):
         labels = get_fashion_mnist_labels(labels)
     labels = list(labels)
     if len(labels) != len(images):
         raise ValueError('got %d images but %d labels' % (len(images), len(labels)))
-    return image_grid(images, titles=labels, ncols=ncols, figsize=figsize)
+    return image_grid(images, titles=labels, ncols=ncols, figsize=figsize, pyplot=pyplot)

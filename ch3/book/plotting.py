@@ -111,16 +111,17 @@ def _as_image(image):
     return array
 
 
-def image_grid(images, titles=None, ncols=None, figsize=None):
+def image_grid(images, titles=None, ncols=None, figsize=None, pyplot=False):
     """3.5: images (n, h, w), (n, 1, h, w) or (n, h, w, 1) in one row (or ncols columns) with
-    titles; returns the Figure."""
+    titles; returns the Figure (a pyplot one, which Jupyter shows inline, with pyplot=True)."""
     images = [_as_image(img) for img in images]
     if not images:
         raise ValueError('image_grid needs at least one image')
     n = len(images)
     ncols = ncols or n
     nrows = (n + ncols - 1) // ncols
-    fig = Figure(figsize=figsize or (1.3 * ncols, 1.6 * nrows))
+    size = figsize or (1.3 * ncols, 1.6 * nrows)
+    fig = _pyplot_figure(size) if pyplot else Figure(figsize=size)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for i, ax in enumerate(axes):
         ax.axis('off')

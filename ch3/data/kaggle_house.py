@@ -23,7 +23,8 @@ the strings `read_csv` turns into NaN by default (see pandas-dev/pandas#52493), 
 merge with the 24 truly empty cells into the single `MasVnrType_nan` dummy instead of getting a
 `MasVnrType_None` column of their own. Reading with "None" removed from the default NA strings
 restores 331 (`tests/test_kaggle_house_data.py` shows both). We keep pandas' current default, as
-the book's code does when run today; the information lost is small (veneer "None" vs unknown).
+the book's code does when run today, and pass "None" explicitly so pandas 1.5 (installed on Python
+<= 3.11) reads the same 330 columns; the information lost is small (veneer "None" vs unknown).
 """
 import os
 import re
@@ -134,7 +135,10 @@ def _parse(path):
     """3.16: the CSV as pandas reads it (pandas' NA strings are missing), categorical columns
     kept as text even when every value looks like a number."""
     try:
-        return pd.read_csv(path, dtype={name: str for name in schema.CATEGORICAL_FEATURES})
+        # na_values: pandas 2.0's default NA strings on pandas 1.x too (it added "None"), so the
+        # columns do not depend on which pandas a Python gets (docs/install.md)
+        return pd.read_csv(path, dtype={name: str for name in schema.CATEGORICAL_FEATURES},
+                           na_values=['None'])
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise KaggleHouseFormatError('%s: not a readable CSV file (%s)' % (path, err)) from err
 
