@@ -161,3 +161,19 @@ def test_ch3_exercise_report_interrupted_leaves_no_markdown(tmp_path):
     written = files_under(tmp_path / 'docs') if md.parent.exists() else []
     assert 'exercises.md' not in written and 'exercises/results.json' not in written
     assert not any(name.endswith('.part') for name in written)
+
+
+def test_a_forked_child_ends_on_sigterm_instead_of_raising():
+    """A DataLoader worker forked inside `ch3 ...` inherits the handler; it must die from the
+    signal (as without the handler), not raise Interrupted while holding a queue lock."""
+    with interrupt.handle_signals():
+        pid = os.fork()
+        if pid == 0:   # the child: wait for the signal
+            try:
+                time.sleep(30)
+            finally:
+                os._exit(7)   # reached only if the signal raised instead of killing
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM

@@ -8,6 +8,7 @@ docs/exercises.md, figures) are either complete or absent. `report` turns it int
 `<prog>: interrupted (SIGTERM)` and the shell's status 128 + signal number.
 """
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -24,7 +25,16 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_OWNER = {'pid': None}   # the process that installed the handlers
+
+
 def _raise_interrupted(signum, frame):
+    if os.getpid() != _OWNER['pid']:
+        # a forked child (a DataLoader worker) inherited the handler: end it as the signal would,
+        # instead of raising inside it while it may hold a queue lock
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     # Ignore further signals while this one unwinds the stack: a second Ctrl-C must not cut
     # short the clean-up of a half-written file. handle_signals() restores the handlers.
     for sig in SIGNALS:
@@ -37,6 +47,7 @@ def handle_signals():
     """Within the block SIGINT and SIGTERM raise Interrupted (main thread only; a signal the
     parent set to be ignored, as for `nohup` or a background job, stays ignored)."""
     previous = {}
+    _OWNER['pid'] = os.getpid()
     if threading.current_thread() is threading.main_thread():
         for sig in SIGNALS:
             if signal.getsignal(sig) not in (signal.SIG_IGN, None):
