@@ -7,7 +7,7 @@ import re
 import pytest
 
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'ch3')
-BASE = ('ch3.data', 'ch3.checks', 'ch3.context', 'ch3.utils', 'ch3._guard')
+BASE = ('ch3.data', 'ch3.checks', 'ch3.context', 'ch3.utils', 'ch3._guard', 'ch3._numpy_compat')
 BOOK = ('ch3.book',)
 
 
