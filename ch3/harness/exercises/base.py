@@ -392,3 +392,24 @@ def by_epoch(history, epoch, key):
 def tagged(history, **tags):
     """Copy each per-epoch dict of history with extra keys (which run it came from)."""
     return [dict(h, **tags) for h in history]
+
+
+def mean_of(values):
+    """The mean of a {key: number} dict (nan when empty)."""
+    return sum(values.values()) / len(values) if values else float('nan')
+
+
+def seed_histories(runs, tag):
+    """Every seed's per-epoch history of every setting in `runs` ({name: {'runs': {seed: run}}}),
+    tagged with the seed and `tag`=name."""
+    history = []
+    for name, trained in runs.items():
+        for s, r in trained['runs'].items():
+            history += tagged(r['history'], seed=s, **{tag: name})
+    return history
+
+
+def seed_finals(runs):
+    """{name: {seed: final}} of every setting in `runs` (seeds as JSON keys)."""
+    return {str(name): {str(s): r['final'] for s, r in t['runs'].items()}
+            for name, t in runs.items()}

@@ -7,8 +7,8 @@ from mxnet import autograd, nd
 
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, compare_seeds,
                                         comparison_json, decided, diverged_note, epoch_axis,
-                                        evidence, first_ctx, fmt, save, seed_list, seed_values,
-                                        seeds_text, tagged, train_seeds)
+                                        evidence, first_ctx, fmt, mean_of, save, seed_list,
+                                        seed_values, seeds_text, tagged, train_seeds)
 from ch3.book.plotting import new_figure
 from ch3.book import linear_regression as linreg_book
 from ch3.harness.runs import linear_regression as linreg_section
@@ -123,7 +123,7 @@ def learning_rates(ctx, quick, out, seed):
     ax.legend()
 
     def means(values):
-        return ', '.join('lr %g: %s' % (lr, fmt(math.exp(_mean(values[lr])))) for lr in rates)
+        return ', '.join('lr %g: %s' % (lr, fmt(math.exp(mean_of(values[lr])))) for lr in rates)
     claims = [
         Claim('a smaller learning rate makes the loss fall faster', decided(faster, -1),
               'loss after epoch 1 (geometric mean): %s; log loss: %s'
@@ -136,8 +136,8 @@ def learning_rates(ctx, quick, out, seed):
     for lr in rates:
         for s, r in runs[lr]['runs'].items():
             history += tagged(r['history'], lr=lr, seed=s)
-    fastest = min(rates, key=lambda lr: _mean(epoch1[lr]))
-    slowest = max(rates, key=lambda lr: _mean(epoch1[lr]))
+    fastest = min(rates, key=lambda lr: mean_of(epoch1[lr]))
+    slowest = max(rates, key=lambda lr: mean_of(epoch1[lr]))
     return Outcome(
         {'epoch1_loss': {str(lr): {s: math.exp(v) for s, v in epoch1[lr].items()}
                          for lr in rates},
@@ -153,13 +153,11 @@ def learning_rates(ctx, quick, out, seed):
         answer='lr %g makes the loss fall fastest and lr %g slowest (geometric mean loss after '
                'epoch 1 over %s: %s vs %s); a loss still larger after 3 epochs (lr %g: %s) means '
                'not yet converged, not less accurate.'
-               % (fastest, slowest, seeds_text(seeds), fmt(math.exp(_mean(epoch1[fastest]))),
-                  fmt(math.exp(_mean(epoch1[slowest]))), slowest,
-                  fmt(math.exp(_mean(final[slowest])))))
+               % (fastest, slowest, seeds_text(seeds), fmt(math.exp(mean_of(epoch1[fastest]))),
+                  fmt(math.exp(mean_of(epoch1[slowest]))), slowest,
+                  fmt(math.exp(mean_of(final[slowest])))))
 
 
-def _mean(values):
-    return sum(values.values()) / len(values) if values else float('nan')
 
 
 @EXERCISES.add('3.2.3', 'What does data_iter do when the batch size does not divide the number '

@@ -2,10 +2,11 @@
 the section's own run (ch3.harness.runs.mlp.run_scratch, i.e. ch3.book.mlp) at the book's
 settings over 5 seeds (2 when quick); quick mode applies the section's caps
 (ch3.harness.settings.QUICK['3.9'])."""
-from ch3.harness.exercises.base import (MARGIN, Claim, ExerciseList, Outcome, by_epoch,
+from ch3.harness.exercises.base import (Claim, ExerciseList, MARGIN, Outcome, by_epoch,
                                         compare_seeds, comparison_json, decided, decided_same,
-                                        diverged_note, epoch_axis, evidence, first_ctx, fmt, save,
-                                        seed_list, seed_values, seeds_text, tagged, train_seeds)
+                                        diverged_note, epoch_axis, evidence, first_ctx, fmt,
+                                        mean_of, save, seed_finals, seed_histories, seed_list,
+                                        seed_values, seeds_text, train_seeds)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import mlp
 from ch3.harness.settings import QUICK, apply_quick
@@ -27,21 +28,10 @@ def _seconds_per_epoch(run):
     return min(h['seconds'] for h in run['history'])
 
 
-def _mean(values):
-    return sum(values.values()) / len(values) if values else float('nan')
 
 
-def _history(runs, tag):
-    history = []
-    for name, trained in runs.items():
-        for s, r in trained['runs'].items():
-            history += tagged(r['history'], seed=s, **{tag: name})
-    return history
 
 
-def _finals(runs):
-    return {str(name): {str(s): r['final'] for s, r in t['runs'].items()}
-            for name, t in runs.items()}
 
 
 @EXERCISES.add('3.9.1', 'Change num_hiddens: how does it affect the results?',
@@ -62,11 +52,11 @@ def hidden_width(ctx, quick, out, seed):
            'gain': compare_seeds(acc[512], acc[128]),
            'beyond': compare_seeds(acc[1024], acc[512])}
     fig, (ax1, ax2) = new_figure(figsize=(6, 2.5), nrows=1, ncols=2)
-    ax1.plot(WIDTHS, [_mean(acc[w]) for w in WIDTHS], marker='o')
+    ax1.plot(WIDTHS, [mean_of(acc[w]) for w in WIDTHS], marker='o')
     ax1.set_xscale('log', base=2)
     ax1.set_xlabel('num_hiddens')
     ax1.set_ylabel('test accuracy (mean over seeds)')
-    ax2.plot(WIDTHS, [_mean(seconds[w]) for w in WIDTHS], marker='o')
+    ax2.plot(WIDTHS, [mean_of(seconds[w]) for w in WIDTHS], marker='o')
     ax2.set_xscale('log', base=2)
     ax2.set_xlabel('num_hiddens')
     ax2.set_ylabel('seconds per epoch')
@@ -84,20 +74,20 @@ def hidden_width(ctx, quick, out, seed):
               'final test acc (points): ' + evidence(cmp['beyond'], 'width 1024', 'width 512', 2,
                                                      100), main=False),
     ]
-    means = {w: _mean(acc[w]) for w in WIDTHS}
+    means = {w: mean_of(acc[w]) for w in WIDTHS}
     first = next((t['runs'][min(t['runs'])] for t in runs.values() if t['runs']), None)
     return Outcome({'test_acc': {str(w): {str(s): a for s, a in acc[w].items()} for w in WIDTHS},
-                    'seconds_per_epoch': {str(w): _mean(seconds[w]) for w in WIDTHS},
+                    'seconds_per_epoch': {str(w): mean_of(seconds[w]) for w in WIDTHS},
                     'comparisons': {k: comparison_json(c) for k, c in cmp.items()}},
                    claims, settings=dict(first['hyperparameters'] if first else {},
                                          num_hiddens=list(WIDTHS), seeds=seeds),
-                   history=_history(runs, 'num_hiddens'), final=_finals(runs),
+                   history=seed_histories(runs, 'num_hiddens'), final=seed_finals(runs),
                    figures=save(fig, out, '3.9.1', 'hidden_width'),
                    answer='Mean test accuracy over %s: %s, while the time per epoch grows '
                           '(%s s at 128, %s s at 1024).'
                           % (seeds_text(seeds), ', '.join('%d: %s' % (w, fmt(means[w], 3))
                                                           for w in WIDTHS),
-                             fmt(_mean(seconds[128]), 3), fmt(_mean(seconds[1024]), 3)))
+                             fmt(mean_of(seconds[128]), 3), fmt(mean_of(seconds[1024]), 3)))
 
 
 @EXERCISES.add('3.9.2', 'Add another hidden layer: how does it affect the results?',
@@ -155,17 +145,17 @@ def extra_hidden_layer(ctx, quick, out, seed):
               + evidence(cmp['loss'], 'two layers', 'one layer', 3), main=False),
     ]
     n = len(next(iter(two['runs'].values()))['history']) if two['runs'] else 0
-    return Outcome({'epoch1_train_acc': {k: _mean(v) for k, v in acc1.items()},
-                    'final_test_acc': {k: _mean(v) for k, v in final.items()},
+    return Outcome({'epoch1_train_acc': {k: mean_of(v) for k, v in acc1.items()},
+                    'final_test_acc': {k: mean_of(v) for k, v in final.items()},
                     'comparisons': {k: comparison_json(c) for k, c in cmp.items()}},
                    claims, settings=dict(next(iter(two['runs'].values()))['hyperparameters']
                                          if two['runs'] else {}, seeds=seeds),
-                   history=_history(runs, 'run'), final=_finals(runs),
+                   history=seed_histories(runs, 'run'), final=seed_finals(runs),
                    figures=save(fig, out, '3.9.2', 'extra_layer'),
                    answer='With the extra layer the first epoch reaches train acc %s (one '
                           'layer: %s, means over %s): at N(0, 0.01^2) init each layer shrinks '
                           'the signal, so the deeper net needs more steps to get going; after '
                           '%d epochs, test acc two layers minus one: %s.'
-                          % (fmt(_mean(acc1['two']), 3), fmt(_mean(acc1['one']), 3),
+                          % (fmt(mean_of(acc1['two']), 3), fmt(mean_of(acc1['one']), 3),
                              seeds_text(seeds), n,
                              evidence(cmp['final'], 'two', 'one', 2, 100)))

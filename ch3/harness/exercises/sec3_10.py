@@ -4,8 +4,9 @@ run_scratch, i.e. ch3.book.mlp) at the book's settings over 5 seeds (2 when quic
 applies the section's caps (ch3.harness.settings.QUICK['3.10'])."""
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, by_epoch, compare_seeds,
                                         comparison_json, decided, diverged_note, epoch_axis,
-                                        evidence, first_ctx, fmt, save, seed_list, seed_values,
-                                        seeds_text, tagged, train_seeds)
+                                        evidence, first_ctx, fmt, mean_of, save, seed_finals,
+                                        seed_histories, seed_list, seed_values, seeds_text,
+                                        train_seeds)
 from ch3.book.plotting import new_figure
 from ch3.harness.runs import mlp
 from ch3.harness.settings import QUICK, apply_quick
@@ -37,20 +38,10 @@ def _curves_figure(runs, key='test_acc', ylabel='test accuracy'):
     return fig
 
 
-def _mean(values):
-    return sum(values.values()) / len(values) if values else float('nan')
 
 
-def _history(runs, tag):
-    history = []
-    for name, trained in runs.items():
-        for s, r in trained['runs'].items():
-            history += tagged(r['history'], seed=s, **{tag: name})
-    return history
 
 
-def _finals(runs):
-    return {name: {str(s): r['final'] for s, r in t['runs'].items()} for name, t in runs.items()}
 
 
 def _settings(trained, seeds):
@@ -92,19 +83,19 @@ def three_hidden_layers(ctx, quick, out, seed):
               decided(cmp['end'], -1),
               'final test acc (points): ' + evidence(cmp['end'], '3 layers', '3.9 net', 2, 100)),
     ]
-    return Outcome({'epoch1_train_acc': {k: _mean(v) for k, v in acc1.items()},
-                    'final_test_acc': {k: _mean(v) for k, v in final.items()},
+    return Outcome({'epoch1_train_acc': {k: mean_of(v) for k, v in acc1.items()},
+                    'final_test_acc': {k: mean_of(v) for k, v in final.items()},
                     'comparisons': {k: comparison_json(c) for k, c in cmp.items()}}, claims,
-                   settings=_settings(runs[DEEP], seeds), history=_history(runs, 'run'),
-                   final=_finals(runs),
+                   settings=_settings(runs[DEEP], seeds), history=seed_histories(runs, 'run'),
+                   final=seed_finals(runs),
                    figures=save(_curves_figure(runs), out, '3.10.1', 'three_layers'),
                    answer='Means over %s: epoch-1 train acc %s with three hidden layers vs %s '
                           'for 3.9\'s net; final test acc %s vs %s. With N(0, 0.01^2) weights '
                           'every extra layer shrinks the signal and its gradient at the start, '
                           'so the deeper net first sits near chance.'
-                          % (seeds_text(seeds), fmt(_mean(acc1[DEEP]), 3),
-                             fmt(_mean(acc1[SCRATCH]), 3), fmt(_mean(final[DEEP]), 3),
-                             fmt(_mean(final[SCRATCH]), 3)))
+                          % (seeds_text(seeds), fmt(mean_of(acc1[DEEP]), 3),
+                             fmt(mean_of(acc1[SCRATCH]), 3), fmt(mean_of(final[DEEP]), 3),
+                             fmt(mean_of(final[SCRATCH]), 3)))
 
 
 @EXERCISES.add('3.10.2', 'Use other activation functions: how do they affect the results?',
@@ -122,11 +113,11 @@ def other_activations(ctx, quick, out, seed):
         Claim('%s does worse than relu' % a, decided(cmp[a], -1),
               'final test acc (points): ' + evidence(cmp[a], a, 'relu', 2, 100, note))
         for a in ('tanh', 'sigmoid')]
-    means = {a: _mean(acc[a]) for a in ACTIVATIONS}
+    means = {a: mean_of(acc[a]) for a in ACTIVATIONS}
     return Outcome({'final_test_acc': means,
                     'comparisons': {a: comparison_json(c) for a, c in cmp.items()}}, claims,
                    settings=_settings(runs['relu'], seeds),
-                   history=_history(runs, 'activation'), final=_finals(runs),
+                   history=seed_histories(runs, 'activation'), final=seed_finals(runs),
                    figures=save(_curves_figure(runs), out, '3.10.2', 'activations'),
                    answer='Mean final test acc over %s at lr 0.5: %s; sigmoid\'s gradient is at '
                           'most 0.25, which slows learning.'
