@@ -135,7 +135,7 @@ def evaluate_accuracy(data_iter, net, ctx=None):
         n += y.shape[0]
     if n == 0:
         raise ValueError('evaluate_accuracy got an empty data iterator')
-    return correct.asscalar() / n
+    return float(correct.asscalar()) / n   # a Python float on numpy 1 and 2 alike
 
 
 def _progress(iterable, enabled, desc):
