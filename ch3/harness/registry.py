@@ -123,10 +123,9 @@ def run_section(section, impl=None, ctx=None, seed=0, quick=False, out=None, ver
     if quick:
         hyperparameters = apply_quick(spec.number, hyperparameters, tunable(fn))
     seed = set_seed(seed)
-    options = {'ctx': contexts, 'out': out, 'verbose': verbose}
-    if 'quick' in inspect.signature(fn).parameters:   # TODO(layout): runs still taking quick
-        options['quick'] = quick
-    options = {k: v for k, v in options.items() if k in inspect.signature(fn).parameters}
+    accepted = inspect.signature(fn).parameters
+    options = {k: v for k, v in (('ctx', contexts), ('out', out), ('verbose', verbose))
+               if k in accepted}
     result = fn(**options, **hyperparameters)
     ordered = {'section': spec.number, 'impl': impl, 'ctx': ctx_names(contexts), 'seed': seed,
                'quick': bool(quick)}

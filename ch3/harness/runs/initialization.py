@@ -7,7 +7,7 @@ import numpy as np
 from mxnet import init, nd
 
 from ch3.book import initialization as book
-from ch3.book import mlp, softmax
+from ch3.book import linear_regression, mlp, softmax
 from ch3.book.plotting import finish
 from ch3.book.training import linreg, squared_loss
 from ch3.checks import check_finite_number, check_int, check_training_args
@@ -17,7 +17,7 @@ from ch3.harness.runs import Section
 from ch3.harness.runs.data import fashion_mnist_iters
 
 NUM_LAYERS, WEIGHTS = 30, (0.2, 5.0)   # the book's example: 0.2^30 ~ 1e-21, 5^30 ~ 9e20
-TRUE_W, TRUE_B = [2, -3.4], 4.2        # section 3.2's data for the linear-regression experiment
+TRUE_W, TRUE_B = linear_regression.true_w, linear_regression.true_b   # section 3.2's data
 
 
 def _initializer(value):

@@ -11,7 +11,7 @@ from ch3.checks import check_int
 from ch3.context import as_ctx_list
 from ch3.harness.runs import Section
 
-TRUE_W, TRUE_B = book.true_w, book.true_b   # kept for the 3.15 exercises, which read them here
+TRUE_W, TRUE_B = book.true_w, book.true_b
 
 
 def _best_seconds(fn, repeats):
@@ -99,7 +99,6 @@ def run_gluon(ctx=None, out=None, num_epochs=3, batch_size=10, lr=0.03, num_exam
             'history': history, 'final': _final(w, b, history), 'figures': []}
 
 
-train_scratch = run_scratch   # the name the 3.15 exercises call (ch3/harness/exercises/sec3_15.py)
 
 SOURCE = 'd2l-zh notebooks, commit ea74109'
 BOOK_3_2 = {'loss': [0.040678, 0.000152, 0.000051], 'w': [1.9997706, -3.3998365],
