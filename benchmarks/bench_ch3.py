@@ -364,7 +364,7 @@ def bench_accuracy(loaders, models, num_epochs, seeds, log, measure, book_elsewh
         diffs = [o['test_acc'] - d['test_acc'] for o, d in zip(runs['ours'], runs['d2lzh'])]
         result[model] = {'epochs': num_epochs, 'runs': runs, 'summary': summary,
                          'book_process': 'this one' if book_elsewhere is None else
-                         "a fresh one per run, with MXNet's own thread settings",
+                         "a fresh one per run, with MXNet's own settings",
                          'speedup': summary['d2lzh']['median_s'] / summary['ours']['median_s'],
                          'acc_diff_per_seed': diffs,
                          'acc_diff_mean': float(np.mean(diffs))}
@@ -436,6 +436,13 @@ THREAD_CONFIGS = {
     'OMP 2, active wait': {'OMP_NUM_THREADS': '2', 'OMP_WAIT_POLICY': 'ACTIVE'},
     'OMP 2, active wait, spin 1e5': {'OMP_NUM_THREADS': '2', 'OMP_WAIT_POLICY': 'ACTIVE',
                                      'GOMP_SPINCOUNT': '100000'},
+    'OMP 2 GEMM only, active, spin 1e5': {'OMP_NUM_THREADS': '2', 'MXNET_OMP_MAX_THREADS': '1',
+                                          'OMP_WAIT_POLICY': 'ACTIVE',
+                                          'GOMP_SPINCOUNT': '100000'},
+    'gemm + OpenBLAS Haswell': {'CH3_THREADS': 'gemm', 'OPENBLAS_CORETYPE': 'Haswell'},
+    'OpenBLAS Haswell': {'OPENBLAS_CORETYPE': 'Haswell'},
+    'OMP 2, spin 1e5, Haswell': {'OMP_NUM_THREADS': '2', 'OMP_WAIT_POLICY': 'ACTIVE',
+                                 'GOMP_SPINCOUNT': '100000', 'OPENBLAS_CORETYPE': 'Haswell'},
     'NaiveEngine, OMP 2 GEMM only, active': {'MXNET_ENGINE_TYPE': 'NaiveEngine',
                                              'OMP_NUM_THREADS': '2',
                                              'MXNET_OMP_MAX_THREADS': '1',
@@ -469,7 +476,8 @@ def book_worker(args, log):
 
 
 def time_book_with_mxnet_threads(args, model, seed):
-    """The book's end-to-end run in a fresh process with MXNet's own thread settings."""
+    """The book's end-to-end run in a fresh process with MXNet's own settings (nothing of ch3's:
+    no thread profile, no OpenBLAS core type)."""
     import subprocess
     command = [sys.executable, os.path.abspath(__file__), '--book-worker', model, str(seed),
                '--epochs', str(args.epochs), '--wait', str(args.wait)]
@@ -477,8 +485,9 @@ def time_book_with_mxnet_threads(args, model, seed):
         command += ['--root', args.root]
     if args.quick:
         command.append('--quick')
-    done = subprocess.run(command, env=_env_without_ch3_settings(), capture_output=True,
-                          text=True, timeout=1800)
+    # CH3_MXNET_DEFAULTS=0: the child imports ch3 (for this script), which must not set anything
+    env = dict(_env_without_ch3_settings(), CH3_MXNET_DEFAULTS='0')
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError('book worker for %s seed %d failed:\n%s' % (model, seed, done.stderr))
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -793,8 +802,11 @@ def main(argv=None, log=print):
                                            sides=sides)
         if 'accuracy' not in args.skip:
             log('3. %d epochs end to end, seeds %s' % (args.epochs, args.seeds))
-            book_elsewhere = None if perf.thread_profile() == 'mxnet' else (
-                lambda model, seed: time_book_with_mxnet_threads(args, model, seed))
+            # the book's code as its users run it: without what ch3 sets before MXNet loads
+            loaded_with_ours = (perf.thread_profile() != 'mxnet'
+                                or 'OPENBLAS_CORETYPE' in perf.APPLIED)
+            book_elsewhere = (lambda model, seed: time_book_with_mxnet_threads(args, model, seed)
+                              ) if loaded_with_ours else None
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
                                                 log, measure, book_elsewhere, sides)
         if 'flops' not in args.skip and 'epoch' in result:

@@ -87,11 +87,14 @@ def test_zen4_is_named_by_its_avx512(tmp_path):
 
 
 def test_mxnet_defaults_never_override_the_user():
-    env = {'MXNET_OPTIMIZER_AGGREGATION_SIZE': '4'}
+    env = {'MXNET_OPTIMIZER_AGGREGATION_SIZE': '4', 'OPENBLAS_CORETYPE': 'Prescott'}
     assert perf.apply_mxnet_defaults(env) == {}
-    assert env['MXNET_OPTIMIZER_AGGREGATION_SIZE'] == '4'
+    assert env == {'MXNET_OPTIMIZER_AGGREGATION_SIZE': '4', 'OPENBLAS_CORETYPE': 'Prescott'}
     env = {}
-    assert perf.apply_mxnet_defaults(env) == {'MXNET_OPTIMIZER_AGGREGATION_SIZE': '1'}
+    applied = perf.apply_mxnet_defaults(env)
+    assert applied.pop('MXNET_OPTIMIZER_AGGREGATION_SIZE') == '1'
+    assert applied == ({'OPENBLAS_CORETYPE': perf.openblas_coretype()}
+                       if perf.openblas_coretype() and sys.platform.startswith('linux') else {})
     env = {'CH3_MXNET_DEFAULTS': '0'}
     assert perf.apply_mxnet_defaults(env) == {} and 'MXNET_OPTIMIZER_AGGREGATION_SIZE' not in env
 
@@ -174,6 +177,8 @@ def test_quick_benchmark_runs_both_sides_and_writes_json(tmp_path):
         # parameters, so ours and the book's code must end at (nearly) the same accuracy
         assert abs(runs['ours'][0]['test_acc'] - runs['d2lzh'][0]['test_acc']) <= 2 / 1024
         assert 0.3 < runs['ours'][0]['test_acc'] <= 1
+        if 'OPENBLAS_CORETYPE' in perf.APPLIED:   # the book's code as its users run it
+            assert runs['d2lzh'][0]['threads']['OPENBLAS_CORETYPE'] is None
     assert saved['flops']['models']['mlp_gluon']['flops']['num_train'] == bench_ch3.QUICK_SUBSET
     assert 'FullyConnected' in {row['name'] for row in saved['profile']['mlp_gluon']['operators']}
     text = '\n'.join(lines)
@@ -302,4 +307,31 @@ def test_thread_profile_after_mxnet_was_imported_warns():
     env.pop('OMP_NUM_THREADS', None)
     done = subprocess.run([sys.executable, '-c', 'import mxnet, ch3'], env=env, check=True,
                           capture_output=True, text=True, timeout=120)
-    assert 'mxnet was imported before ch3, so CH3_THREADS' in done.stderr
+    assert 'mxnet was imported before ch3, so ' in done.stderr
+    assert 'OMP_NUM_THREADS' in done.stderr and 'has no effect' not in done.stderr
+
+
+@pytest.mark.parametrize('vendor, flags, core', [
+    ('GenuineIntel', 'sse3 avx fma avx2 avx512f', 'SkylakeX'),
+    ('GenuineIntel', 'sse3 avx fma avx2', 'Haswell'),
+    ('AuthenticAMD', 'sse3 avx fma avx2 avx512f', 'Zen'),
+    ('GenuineIntel', 'sse3 avx', None),          # no AVX2: OpenBLAS' own choice stands
+])
+def test_openblas_coretype_names_the_vector_units(vendor, flags, core):
+    assert perf.openblas_coretype({'vendor': vendor, 'flags': flags.split()}) == core
+
+
+def test_importing_ch3_gives_openblas_kernels_for_this_cpu():
+    """In a fresh process, `import ch3` before mxnet makes the bundled OpenBLAS use the kernels
+    of this CPU's vector units, not its SSE3 fallback for CPU models it does not know."""
+    import subprocess
+    wanted = perf.openblas_coretype()
+    if wanted is None or perf.openblas_core() is None:
+        pytest.skip('no AVX2 + FMA, or MXNet without its bundled OpenBLAS')
+    env = {k: v for k, v in os.environ.items() if k not in perf.APPLIED}
+    env.pop('OPENBLAS_CORETYPE', None)
+    code = 'import ch3\nfrom ch3.harness import perf\nprint(perf.openblas_core())'
+    done = subprocess.run([sys.executable, '-c', code], env=env, check=True,
+                          capture_output=True, text=True, timeout=120)
+    # SkylakeX falls back to Haswell where OpenBLAS 0.3.13 finds no AVX-512 support
+    assert done.stdout.split()[-1] in ({wanted, 'Haswell'} if wanted == 'SkylakeX' else {wanted})

@@ -17,7 +17,8 @@ FP32 lanes per FMA unit x FMA units. The clock is the one /proc/cpuinfo reports 
 that is the nominal clock, not the boost clock), so the peak is an estimate; a measured large
 product (measure_matmul_flops) that beats it shows the cores run faster.
 
-Also here: the MXNet environment defaults ch3 applies at import (MXNET_DEFAULTS), and what a
+Also here: the MXNet environment defaults ch3 applies at import (MXNET_DEFAULTS and the OpenBLAS
+core type, openblas_coretype), and what a
 benchmark needs to time fairly on a shared machine (OtherLoad, wait_until_quiet).
 """
 import contextlib
@@ -307,6 +308,49 @@ MXNET_DEFAULTS = {
 }
 
 
+def openblas_coretype(info=None):
+    """Perf: the OPENBLAS_CORETYPE naming this CPU's vector units ('Haswell', 'SkylakeX', 'Zen'),
+    or None when it has no AVX2 + FMA (then OpenBLAS' own choice is as good).
+
+    MXNet 1.9.1's wheel bundles OpenBLAS 0.3.13 (DYNAMIC_ARCH), which picks its kernels by CPU
+    model number. A model it does not know -- this VM's Xeon, newer than the library -- gets
+    the SSE3 'Prescott' kernels: a 2048-square nd.dot ran at 28 GFLOP/s instead of 76 with the
+    'Haswell' ones, and the from-scratch MLP epoch (nd.dot) took 2.3x as long. Naming the core
+    by its flags is safe where the model is known too: OpenBLAS then picks the same kernels, and
+    it falls back by itself (SkylakeX to Haswell) when the CPU or OS lacks AVX-512.
+    """
+    info = read_cpuinfo() if info is None else info
+    flags = set(info.get('flags') or [])
+    if not {'avx2', 'fma'} <= flags:
+        return None
+    if info.get('vendor') == 'AuthenticAMD':
+        return 'Zen'
+    return 'SkylakeX' if 'avx512f' in flags else 'Haswell'
+
+
+def openblas_core():
+    """Perf: the kernels the OpenBLAS bundled with MXNet is using ('Haswell', 'Prescott', ...),
+    or None when MXNet links another BLAS."""
+    import ctypes
+    import mxnet
+    path = os.path.join(os.path.dirname(mxnet.__file__), 'libopenblas.so.0')
+    if not os.path.exists(path):
+        return None
+    lib = ctypes.CDLL(path)
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    return lib.openblas_get_corename().decode()
+
+
+def _defaults():
+    """MXNET_DEFAULTS plus, on Linux x86-64, the OpenBLAS core type for this CPU."""
+    wanted = dict(MXNET_DEFAULTS)
+    if sys.platform.startswith('linux') and os.uname().machine in ('x86_64', 'AMD64'):
+        core = openblas_coretype()
+        if core:
+            wanted['OPENBLAS_CORETYPE'] = core
+    return wanted
+
+
 # Thread profiles, chosen with CH3_THREADS before ch3 is imported (MXNet's OpenMP runtime reads
 # them once, when the library loads, so they hold for the whole process):
 #   'mxnet' (default): MXNet's own choice. On x86 it runs every operator, matrix products
@@ -367,7 +411,7 @@ def apply_mxnet_defaults(environ=None):
     environ = os.environ if environ is None else environ
     wanted = dict(thread_profile_env(thread_profile(environ)))
     if environ.get('CH3_MXNET_DEFAULTS', '1').strip().lower() not in ('0', 'false', 'no', 'off'):
-        wanted.update(MXNET_DEFAULTS)
+        wanted.update(_defaults())
     applied = {}
     for name, value in wanted.items():
         if name not in environ:
@@ -375,11 +419,13 @@ def apply_mxnet_defaults(environ=None):
             applied[name] = value
     if into_process:
         APPLIED.update(applied)
-        late = sorted(set(applied) & set(thread_profile_env('gemm', cores=1)))
+        late = sorted(set(applied) & (set(thread_profile_env('gemm', cores=1))
+                                      | {'OPENBLAS_CORETYPE'}))
         if late and 'mxnet' in sys.modules:
-            warnings.warn('mxnet was imported before ch3, so CH3_THREADS (%s) has no effect in '
-                          'this process; import ch3 first, or set the variables in the shell'
-                          % ', '.join(late), RuntimeWarning, stacklevel=3)
+            warnings.warn('mxnet was imported before ch3, so %s ha%s no effect in this process; '
+                          'import ch3 first, or set the variables in the shell'
+                          % (', '.join(late), 've' if len(late) > 1 else 's'), RuntimeWarning,
+                          stacklevel=3)
     return applied
 
 
@@ -394,7 +440,7 @@ def mxnet_own_defaults():
         os.environ.update(saved)
 
 
-_THREAD_VARS = ('OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
+_THREAD_VARS = ('OPENBLAS_CORETYPE', 'OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
                 'MXNET_ENGINE_TYPE', 'MXNET_CPU_WORKER_NTHREADS',
                 'MXNET_OPTIMIZER_AGGREGATION_SIZE', 'MXNET_MKLDNN_ENABLED', 'CH3_MXNET_DEFAULTS',
                 'CH3_THREADS')
