@@ -729,7 +729,8 @@ def parse_args(argv=None):
     parser.add_argument('--rounds', type=int, default=2,
                         help='interleaved rounds of the thread study (default 2)')
     parser.add_argument('--background-load', type=int, default=0, metavar='N',
-                        help='run N busy-looping processes during the thread study')
+                        help='run N busy-looping processes beside the measurements (a shared '
+                             'machine); pieces are then timed without waiting for quiet')
     parser.add_argument('--threads', choices=perf.THREAD_PROFILES, default=None,
                         help="ch3 thread profile to run under (sets CH3_THREADS and restarts; "
                              "default: this process's, i.e. CH3_THREADS or 'mxnet'). Under "
@@ -780,7 +781,8 @@ def main(argv=None, log=print):
         % (env['mxnet'], env['cpu'], env['processors'], perf.load_average() or -1,
            {k: v for k, v in env['threads'].items() if v is not None}))
     result = {'env': env, 'args': vars(args), 'load_average_start': perf.load_average()}
-    measure = Measure(wait=args.wait)
+    # beside N busy processes the machine is never quiet: time without waiting for it
+    measure = Measure(wait=0.0 if args.background_load else args.wait)
     started = time.perf_counter()
     sides = ('ours', 'd2lzh')
     if not args.no_torch and bench_torch.available():
@@ -790,7 +792,9 @@ def main(argv=None, log=print):
         result['env']['torch'] = torch.__version__
     elif not args.no_torch:
         log(bench_torch.HOW_TO_ADD)
-    with d2lzh_offline_root(root) as d2l_root:
+    with d2lzh_offline_root(root) as d2l_root, background_load(args.background_load):
+        if args.background_load:
+            log('with %d busy-looping processes beside' % args.background_load)
         loaders = Loaders(root, d2l_root, subset=QUICK_SUBSET if args.quick else None,
                           d2lzh_workers=0 if args.quick else None)
         if 'data' not in args.skip:
