@@ -803,10 +803,8 @@ def main(argv=None, log=print):
         if 'accuracy' not in args.skip:
             log('3. %d epochs end to end, seeds %s' % (args.epochs, args.seeds))
             # the book's code as its users run it: without what ch3 sets before MXNet loads
-            loaded_with_ours = (perf.thread_profile() != 'mxnet'
-                                or 'OPENBLAS_CORETYPE' in perf.APPLIED)
             book_elsewhere = (lambda model, seed: time_book_with_mxnet_threads(args, model, seed)
-                              ) if loaded_with_ours else None
+                              ) if perf.set_at_library_load() else None
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
                                                 log, measure, book_elsewhere, sides)
         if 'flops' not in args.skip and 'epoch' in result:

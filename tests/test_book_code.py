@@ -24,6 +24,7 @@ from mxnet.gluon import data as gdata, loss as gloss, nn
 import ch3 as d2l
 from ch3.data import fashion_mnist as fm
 from ch3.data.kaggle_house import find_kaggle_house
+from test_dropout import book_dropout
 
 FULL = os.environ.get('CH3_BOOK_FULL') == '1'
 ACC_TOL = 0.02
@@ -468,21 +469,12 @@ def test_3_12_weight_decay_from_scratch_and_with_gluon():
 
 # --- 3.13 to 3.15: dropout, back-propagation, numerical stability --------------------------------
 
-def _dropout(X, drop_prob):
-    assert 0 <= drop_prob <= 1
-    keep_prob = 1 - drop_prob
-    if keep_prob == 0:
-        return X.zeros_like()
-    mask = nd.random.uniform(0, 1, X.shape) < keep_prob
-    return mask * X / keep_prob
-
-
 @needs_fashion_mnist
 def test_3_13_dropout_from_scratch_and_with_gluon(capsys):
     X = nd.arange(16).reshape((2, 8))
-    np.testing.assert_array_equal(_dropout(X, 0).asnumpy(), X.asnumpy())
-    np.testing.assert_array_equal(_dropout(X, 1).asnumpy(), np.zeros((2, 8)))
-    half = _dropout(X, 0.5).asnumpy()
+    np.testing.assert_array_equal(book_dropout(X, 0).asnumpy(), X.asnumpy())
+    np.testing.assert_array_equal(book_dropout(X, 1).asnumpy(), np.zeros((2, 8)))
+    half = book_dropout(X, 0.5).asnumpy()
     assert set(np.unique(half / np.maximum(X.asnumpy(), 1))) <= {0.0, 2.0}
 
     num_epochs, train_batches, test_batches = classifier_settings()
@@ -500,10 +492,10 @@ def test_3_13_dropout_from_scratch_and_with_gluon(capsys):
     def net(X):
         H1 = (nd.dot(X.reshape((-1, num_inputs)), W1) + b1).relu()
         if autograd.is_training():
-            H1 = _dropout(H1, drop_prob1)
+            H1 = book_dropout(H1, drop_prob1)
         H2 = (nd.dot(H1, W2) + b2).relu()
         if autograd.is_training():
-            H2 = _dropout(H2, drop_prob2)
+            H2 = book_dropout(H2, drop_prob2)
         return nd.dot(H2, W3) + b3
 
     lr, batch_size = 0.5, 256

@@ -24,13 +24,14 @@ from test_mlp import book_lines, real_batches, run_quietly, train_gluon_beside_t
 
 
 def book_dropout(X, drop_prob):
-    """The book's 3.13 code, verbatim (assert included)."""
+    """3.13's dropout as the book computes it, our wording: one uniform draw per element, keep
+    where it is below 1 - drop_prob, scale the kept by 1 / (1 - drop_prob); all zeros at 1."""
     assert 0 <= drop_prob <= 1
     keep_prob = 1 - drop_prob
     if keep_prob == 0:
         return X.zeros_like()
-    mask = nd.random.uniform(0, 1, X.shape) < keep_prob
-    return mask * X / keep_prob
+    kept = nd.random.uniform(0, 1, X.shape) < keep_prob
+    return kept * X / keep_prob
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def book_fits(features, poly_features, labels, n_train=n_train):
 
 # --- the fits -------------------------------------------------------------------------------
 
-def _losses(net, loss, data, epoch, lr):
+def epoch_losses(net, loss, data, epoch, lr):
+    """3.11/3.12: {'epoch', 'train_loss', 'test_loss'}, the mean losses on data's two splits."""
     train_features, test_features, train_labels, test_labels = data
     train_l = loss(net(train_features), train_labels).mean().asscalar()
     test_l = loss(net(test_features), test_labels).mean().asscalar()
@@ -101,7 +102,7 @@ def fit_scratch(train_features, test_features, train_labels, test_labels, num_ep
                 l = squared_loss(linreg(X, w, b), y)
             l.backward()
             sgd([w, b], lr, batch_size)
-        history.append(_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
+        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
     return [w, b], history
 
 
@@ -130,7 +131,7 @@ def fit_gluon(train_features, test_features, train_labels, test_labels, num_epoc
                 l = loss(net(X), y)
             l.backward()
             trainer.step(batch_size)
-        history.append(_losses(net, loss, data, epoch, lr))
+        history.append(epoch_losses(net, loss, data, epoch, lr))
     return [net[0].weight.data(device), net[0].bias.data(device)], history
 
 

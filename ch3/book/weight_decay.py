@@ -23,8 +23,9 @@ import numpy as np
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
+from ch3.book.model_selection import epoch_losses
 from ch3.book.plotting import semilogy
-from ch3.book.training import check_finite, data_iter, linreg, sgd, squared_loss
+from ch3.book.training import data_iter, linreg, sgd, squared_loss
 from ch3.checks import check_fit_data, check_int, check_nonnegative, check_training_args
 from ch3.context import as_ctx_list
 from ch3.data.synthetic import synthetic_linear_data
@@ -80,14 +81,6 @@ def _on_device(data, device):
     return tuple(a.as_in_context(device) for a in data)
 
 
-def _losses(net, loss, data, epoch, lr):
-    train_features, test_features, train_labels, test_labels = data
-    train_l = loss(net(train_features), train_labels).mean().asscalar()
-    test_l = loss(net(test_features), test_labels).mean().asscalar()
-    return {'epoch': epoch, 'train_loss': check_finite(train_l, epoch, lr),
-            'test_loss': float(test_l)}
-
-
 # --- from scratch ------------------------------------------------------------------------------
 
 def init_params(num_inputs=num_inputs, ctx=None):
@@ -128,7 +121,7 @@ def fit_scratch(lambd, data, num_epochs=100, lr=0.003, batch_size=1, params=None
                 l = squared_loss(linreg(X, w, b), y) + lambd * l2_penalty(w)
             l.backward()
             sgd([w, b], lr, batch_size)
-        history.append(_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
+        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
     return [w, b], history
 
 
@@ -174,7 +167,7 @@ def fit_gluon(wd, data, num_epochs=100, lr=0.003, batch_size=1, net=None, ctx=No
             l.backward()
             for trainer in trainers:   # one decays the weights, the other steps the bias
                 trainer.step(batch_size)
-        history.append(_losses(net, loss, data, epoch, lr))
+        history.append(epoch_losses(net, loss, data, epoch, lr))
     return [net[0].weight.data(device), net[0].bias.data(device)], history
 
 

@@ -341,10 +341,11 @@ def openblas_core():
     return lib.openblas_get_corename().decode()
 
 
-def _defaults():
-    """MXNET_DEFAULTS plus, on Linux x86-64, the OpenBLAS core type for this CPU."""
+def _defaults(environ):
+    """MXNET_DEFAULTS plus, on Linux x86-64 and unless set, the OpenBLAS core type for this CPU."""
     wanted = dict(MXNET_DEFAULTS)
-    if sys.platform.startswith('linux') and os.uname().machine in ('x86_64', 'AMD64'):
+    if ('OPENBLAS_CORETYPE' not in environ and sys.platform.startswith('linux')
+            and os.uname().machine in ('x86_64', 'AMD64')):
         core = openblas_coretype()
         if core:
             wanted['OPENBLAS_CORETYPE'] = core
@@ -402,6 +403,14 @@ def thread_profile_env(profile, cores=None):
 
 
 APPLIED = {}   # what apply_mxnet_defaults() set in os.environ in this process
+# what libgomp, MXNet and OpenBLAS read once, when they load: set after `import mxnet`, too late
+LIBRARY_LOAD_VARS = frozenset(thread_profile_env('gemm', cores=1)) | {'OPENBLAS_CORETYPE'}
+
+
+def set_at_library_load():
+    """Perf: the variables ch3 set in this process that the libraries read when they loaded
+    (a thread profile's, the OpenBLAS core type); empty when MXNet runs on its own settings."""
+    return sorted(set(APPLIED) & LIBRARY_LOAD_VARS)
 
 
 def apply_mxnet_defaults(environ=None):
@@ -411,7 +420,7 @@ def apply_mxnet_defaults(environ=None):
     environ = os.environ if environ is None else environ
     wanted = dict(thread_profile_env(thread_profile(environ)))
     if environ.get('CH3_MXNET_DEFAULTS', '1').strip().lower() not in ('0', 'false', 'no', 'off'):
-        wanted.update(_defaults())
+        wanted.update(_defaults(environ))
     applied = {}
     for name, value in wanted.items():
         if name not in environ:
@@ -419,8 +428,7 @@ def apply_mxnet_defaults(environ=None):
             applied[name] = value
     if into_process:
         APPLIED.update(applied)
-        late = sorted(set(applied) & (set(thread_profile_env('gemm', cores=1))
-                                      | {'OPENBLAS_CORETYPE'}))
+        late = sorted(set(applied) & LIBRARY_LOAD_VARS)
         if late and 'mxnet' in sys.modules:
             warnings.warn('mxnet was imported before ch3, so %s ha%s no effect in this process; '
                           'import ch3 first, or set the variables in the shell'
@@ -440,8 +448,8 @@ def mxnet_own_defaults():
         os.environ.update(saved)
 
 
-_THREAD_VARS = ('OPENBLAS_CORETYPE', 'OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT',
-                'MXNET_ENGINE_TYPE', 'MXNET_CPU_WORKER_NTHREADS',
+_THREAD_VARS = ('OPENBLAS_CORETYPE', 'OMP_NUM_THREADS', 'MXNET_OMP_MAX_THREADS', 'OMP_WAIT_POLICY',
+                'GOMP_SPINCOUNT', 'MXNET_ENGINE_TYPE', 'MXNET_CPU_WORKER_NTHREADS',
                 'MXNET_OPTIMIZER_AGGREGATION_SIZE', 'MXNET_MKLDNN_ENABLED', 'CH3_MXNET_DEFAULTS',
                 'CH3_THREADS')
 
