@@ -211,6 +211,22 @@ def test_iter_paths_agree(batch_size):
         np.testing.assert_array_equal(y1, y2)
 
 
+@pytest.mark.parametrize('channels', [1, 3])
+def test_whole_array_conversion_is_gluons_to_tensor(channels):
+    """The in-memory conversion (one cast and division) gives ToTensor's bits for every byte
+    value, and its (C, H, W) layout for several channels, where the lazy path runs ToTensor."""
+    from mxnet.gluon.data.vision import transforms
+    rng = np.random.RandomState(1)
+    images = rng.randint(0, 256, size=(12, 5, 7, channels)).astype(np.uint8)
+    images.flat[:256] = np.arange(256)
+    want = transforms.ToTensor()(nd.array(images, dtype='uint8')).asnumpy()
+    got = fm.FashionMNISTIter(images, np.zeros(12), 4).data.asnumpy()
+    lazy = fm.FashionMNISTIter(images, np.zeros(12), 12, max_cached_bytes=0)
+    assert got.shape == want.shape == (12, channels, 5, 7)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(next(iter(lazy))[0].asnumpy(), want)
+
+
 def test_batches_do_not_alias_the_data():
     images = np.zeros((10, 28, 28), dtype=np.uint8)
     it = fm.FashionMNISTIter(images, np.zeros(10), 64)

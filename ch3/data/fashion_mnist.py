@@ -309,7 +309,17 @@ class FashionMNISTIter:
             self._raw = None
 
     def _convert(self, images, chunk=4096):
-        """All images through the transforms, a chunk at a time (bounded temporary memory)."""
+        """All images through the transforms; without a resize, ToTensor's arithmetic on the whole
+        array at once (float32(x) / 255 in float32, as ToTensor rounds), 2-3x faster than its
+        per-chunk kernel; with one, a chunk at a time (bounded temporary memory)."""
+        if not self.resize:
+            if images.shape[3] == 1:   # (N, H, W, 1) -> (N, 1, H, W) is a reshape, no copy
+                images = images.reshape((images.shape[0], 1) + images.shape[1:3])
+            else:
+                images = images.transpose(0, 3, 1, 2)
+            data = nd.array(images, ctx=self.ctx, dtype='uint8').astype('float32')
+            data /= 255
+            return data
         out = nd.empty((self.num_examples,) + self.example_shape, ctx=self.ctx, dtype='float32')
         for start in range(0, self.num_examples, chunk):
             part = nd.array(images[start:start + chunk], ctx=self.ctx, dtype='uint8')
