@@ -16,8 +16,10 @@ With the same seed both sides see the same batches in the same order (our pipeli
 numpy's global RNG exactly as gluon's RandomSampler does) and do the same arithmetic (the last
 partial batch kept, every step divided by the nominal batch size), so what remains is float
 rounding. When torch is installed PyTorch is a third side in 2 and 3 (benchmarks/bench_torch.py:
-the same arrays in memory, models, init and loop; as many threads as physical cores); --no-torch
-leaves it out.
+the same arrays in memory, models, init and loop; as many threads as physical cores), and in 2
+also on one thread ('torch_1', the one thread MXNet gives each operator here); --no-torch leaves
+it out. 2 also records each epoch's CPU-seconds (all threads and child processes): the work
+done, which unlike the wall time does not depend on how many cores a side keeps busy.
 
 Then the FLOP analysis (FLOPs per epoch from the layer sizes against the CPU's FP32 peak and a
 measured large matrix product) and a profile of our MLP epoch (MXNet's profiler). Prints a table
@@ -168,7 +170,14 @@ def train_torch(model, train_iter, test_iter, num_epochs):
                              LR[model.split('_')[0]], BATCH_SIZE)
 
 
-TRAIN = {'ours': train_ours, 'd2lzh': train_book, 'torch': train_torch}
+def train_torch_one_thread(model, train_iter, test_iter, num_epochs):
+    """PyTorch on one thread, as MXNet runs each operator here: the same work, one core."""
+    with bench_torch.threads(1):
+        return train_torch(model, train_iter, test_iter, num_epochs)
+
+
+TRAIN = {'ours': train_ours, 'd2lzh': train_book, 'torch': train_torch,
+         'torch_1': train_torch_one_thread}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +231,7 @@ class Loaders:
         return tuple(splits)
 
     def get(self, side, fresh=False):
-        if side == 'torch':          # the same arrays in memory as torch tensors
+        if side.startswith('torch'):          # the same arrays in memory as torch tensors
             return self.torch()
         return self.ours(fresh) if side == 'ours' else self.d2lzh(fresh)
 
@@ -230,20 +239,24 @@ class Loaders:
 class Measure:
     """Runs each timed piece after waiting (up to `wait` s) until other processes use fewer than
     `max_cores` cores, runs it again (up to `retries` times) when they used more than twice that
-    meanwhile, and records the cores they used during the kept run (the `others` list)."""
+    meanwhile, and records the cores they used during the kept run (the `others` list) and the
+    CPU-seconds the piece itself used, all threads and child processes (`last_cpu`)."""
 
     def __init__(self, wait=0.0, max_cores=0.15, retries=2):
         self.wait, self.max_cores, self.retries, self.others = wait, max_cores, retries, []
+        self.last_cpu = None
 
     def __call__(self, fn):
         for attempt in range(self.retries + 1):
             if self.wait > 0:
                 perf.wait_until_quiet(self.max_cores, timeout=self.wait)
             with perf.OtherLoad() as other:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), perf.process_tree_cpu_seconds()
                 out = fn()
                 nd.waitall()
                 seconds = time.perf_counter() - start
+                if cpu is not None:
+                    self.last_cpu = perf.process_tree_cpu_seconds() - cpu
             if self.wait <= 0 or other.cores is None or other.cores <= 2 * self.max_cores:
                 break
         if other.cores is not None:
@@ -304,16 +317,20 @@ def bench_data_pass(loaders, repeats, log, measure):
 
 def bench_epochs(loaders, models, repeats, log, measure, seed=0, sides=('ours', 'd2lzh')):
     """2: median seconds of one epoch (train + test accuracy) per model, ours vs d2lzh (and
-    PyTorch when it is among `sides`)."""
+    PyTorch when it is among `sides`: 'torch' on every core, 'torch_1' on one), and the
+    CPU-seconds each epoch used (all threads and processes: the work, whatever the cores)."""
     prepared = {side: loaders.get(side) for side in sides}
     for side, its_loaders in prepared.items():           # warm up each side once (untimed)
         timed_run(models[0], side, lambda l=its_loaders: l, 1, seed, Measure())
     times = {model: {side: [] for side in sides} for model in models}
+    cpu = {model: {side: [] for side in sides} for model in models}
     for r in range(repeats):
         for model in models:
             for side in sides_in_turn(r, sides):
                 seconds, _ = timed_run(model, side, lambda s=side: prepared[s], 1, seed, measure)
                 times[model][side].append(seconds)
+                if measure.last_cpu is not None:
+                    cpu[model][side].append(measure.last_cpu)
             log('  epoch %d/%d %-16s %s' % (r + 1, repeats, model, ', '.join(
                 '%s %.3f s' % (side, times[model][side][-1]) for side in sides)))
     result = {}
@@ -321,8 +338,13 @@ def bench_epochs(loaders, models, repeats, log, measure, seed=0, sides=('ours', 
         med = {side: perf.median(t) for side, t in times[model].items()}
         result[model] = {'seconds': times[model], 'median_s': med,
                          'speedup': med['d2lzh'] / med['ours']}
-        if 'torch' in med:   # < 1: ours is faster than PyTorch
-            result[model]['ours_over_torch'] = med['ours'] / med['torch']
+        if all(cpu[model].values()):
+            result[model]['cpu_s'] = cpu[model]
+            result[model]['median_cpu_s'] = {side: perf.median(c)
+                                             for side, c in cpu[model].items()}
+        for side in ('torch', 'torch_1'):   # < 1: ours is faster than PyTorch
+            if side in med:
+                result[model]['ours_over_' + side] = med['ours'] / med[side]
     return result
 
 
@@ -439,6 +461,9 @@ THREAD_CONFIGS = {
     # OpenBLAS's SSE3 fallback for CPU models it does not know, and the kernels ch3 names
     'OpenBLAS Prescott': {'OPENBLAS_CORETYPE': 'Prescott'},
     'OpenBLAS Haswell': {'OPENBLAS_CORETYPE': 'Haswell'},
+    # two engine workers: independent operators (a layer's update beside the next layer's
+    # backward, the next batch's gather) run at once, each on one thread
+    'two engine workers, OMP 1': {'MXNET_CPU_WORKER_NTHREADS': '2', 'OMP_NUM_THREADS': '1'},
     'NaiveEngine, OMP 2 GEMM only, active': {'MXNET_ENGINE_TYPE': 'NaiveEngine',
                                              'OMP_NUM_THREADS': '2',
                                              'MXNET_OMP_MAX_THREADS': '1',
@@ -600,13 +625,28 @@ def report_lines(result):
         n = len(first['seconds']['ours'])
         lines += ['', '2. one epoch (train + test accuracy), seconds (median of %d)' % n,
                   '   %-16s' % 'model' + ''.join('%9s' % side for side in sides)
-                  + '%13s' % 'd2lzh/ours' + ('%13s' % 'ours/torch' if 'torch' in sides else '')]
+                  + '%13s' % 'd2lzh/ours' + ('%13s' % 'ours/torch' if 'torch' in sides else '')
+                  + ('%15s' % 'ours/torch_1' if 'torch_1' in sides else '')]
         for model, row in epochs.items():
             lines.append('   %-16s' % model
                          + ''.join('%9.3f' % row['median_s'][side] for side in sides)
                          + '%12.1fx' % row['speedup']
                          + ('%12.2fx' % row['ours_over_torch'] if 'ours_over_torch' in row
+                            else '')
+                         + ('%14.2fx' % row['ours_over_torch_1'] if 'ours_over_torch_1' in row
                             else ''))
+        if all('median_cpu_s' in row for row in epochs.values()):
+            cores = result['env'].get('processors') or 1
+            lines += ['   CPU-seconds per epoch (all threads and processes; the work done, '
+                      'whatever the cores): median',
+                      '   %-16s' % 'model' + ''.join('%9s' % side for side in sides)
+                      + '%22s' % ('ours / %d cores' % cores)]
+            for model, row in epochs.items():
+                lines.append('   %-16s' % model
+                             + ''.join('%9.3f' % row['median_cpu_s'][side] for side in sides)
+                             + '%22.3f' % (row['median_cpu_s']['ours'] / cores))
+            lines.append('   (ours / %d cores: the shortest epoch our work allows on this '
+                         'machine, if it were spread perfectly)' % cores)
     acc = result.get('accuracy')
     if acc:
         first = next(iter(acc.values()))
@@ -783,7 +823,7 @@ def main(argv=None, log=print):
     sides = ('ours', 'd2lzh')
     if not args.no_torch and bench_torch.available():
         bench_torch.set_threads(perf.physical_cores())
-        sides += ('torch',)
+        sides += ('torch', 'torch_1')
         import torch
         result['env']['torch'] = torch.__version__
     elif not args.no_torch:
@@ -806,7 +846,8 @@ def main(argv=None, log=print):
             book_elsewhere = (lambda model, seed: time_book_with_mxnet_threads(args, model, seed)
                               ) if perf.set_at_library_load() else None
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
-                                                log, measure, book_elsewhere, sides)
+                                                log, measure, book_elsewhere,
+                                                tuple(s for s in sides if s != 'torch_1'))
         if 'flops' not in args.skip and 'epoch' in result:
             result['flops'] = flop_analysis(result['epoch'], 256 if args.quick else 2048,
                                             *loaders.sizes())

@@ -8,6 +8,8 @@ batch size before the SGD step, the training loss and accuracy summed on the fly
 accuracy evaluated after each epoch. torch uses as many threads as the machine has physical
 cores. torch is not a dependency of ch3: `pip install torch` (here: torch==2.13.0, a CPU build).
 """
+import contextlib
+
 import numpy as np
 
 HOW_TO_ADD = ('PyTorch is not installed, so the benchmark runs without it; add it with '
@@ -28,6 +30,18 @@ def set_threads(threads):
     """Use `threads` intra-op threads (the machine's physical cores)."""
     import torch
     torch.set_num_threads(int(threads))
+
+
+@contextlib.contextmanager
+def threads(count):
+    """Within the block torch uses `count` intra-op threads; the previous count afterwards."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(count))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Batches:

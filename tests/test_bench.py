@@ -179,10 +179,26 @@ def test_quick_benchmark_runs_both_sides_and_writes_json(tmp_path):
         assert 0.3 < runs['ours'][0]['test_acc'] <= 1
         if 'OPENBLAS_CORETYPE' in perf.APPLIED:   # the book's code as its users run it
             assert runs['d2lzh'][0]['threads']['OPENBLAS_CORETYPE'] is None
+    for model in ('softmax_scratch', 'mlp_gluon'):   # CPU-seconds of every side's epochs
+        row = saved['epoch'][model]
+        assert set(row['median_cpu_s']) == set(row['median_s'])
+        assert all(len(row['cpu_s'][side]) == len(row['seconds'][side]) for side in row['cpu_s'])
+        assert all(cpu > 0 for cpu in row['median_cpu_s'].values())
+        if 'torch' in row['median_s']:   # PyTorch on every core and on one
+            assert 'torch_1' in row['median_s'] and row['ours_over_torch_1'] > 0
     assert saved['flops']['models']['mlp_gluon']['flops']['num_train'] == bench_ch3.QUICK_SUBSET
     assert 'FullyConnected' in {row['name'] for row in saved['profile']['mlp_gluon']['operators']}
     text = '\n'.join(lines)
-    assert 'ours is' in text and 'targets:' in text
+    assert 'ours is' in text and 'targets:' in text and 'CPU-seconds per epoch' in text
+
+
+def test_torch_threads_block_restores_the_count():
+    torch = pytest.importorskip('torch')
+    import bench_torch
+    before = torch.get_num_threads()
+    with bench_torch.threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
 
 
 def test_benchmark_under_the_gemm_profile_runs_the_book_with_mxnet_threads(tmp_path):
