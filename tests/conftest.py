@@ -11,6 +11,14 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / 'shared' / 'data'
 if 'CH3_DATA_DIR' not in os.environ and SHARED_DATA.is_dir():
     os.environ['CH3_DATA_DIR'] = str(SHARED_DATA)
+# decompressed copies of the data files go to a folder of this session, not the user's cache
+# (child processes the tests start inherit it)
+if 'CH3_CACHE_DIR' not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+    os.environ['CH3_CACHE_DIR'] = tempfile.mkdtemp(prefix='ch3-test-cache-')
+    atexit.register(shutil.rmtree, os.environ['CH3_CACHE_DIR'], ignore_errors=True)
 
 import pytest  # noqa: E402
 

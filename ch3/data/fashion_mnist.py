@@ -8,6 +8,8 @@ looked), `$MXNET_HOME/datasets/fashion-mnist`, `~/.mxnet/datasets/fashion-mnist`
 downloaded from the addresses `gluon.data.vision.FashionMNIST` uses; the sha1 check is on the
 decompressed content, because the Debian package's .gz files hold the same data compressed
 differently (gluon's sha1s are of its own .gz bytes, so gluon would not accept Debian's files).
+Decompressed copies of the .gz files are kept in a user cache (ch3.data.gunzip_cache;
+CH3_CACHE_DIR='' turns it off), so later runs skip zlib.
 
 `FashionMNISTIter` gives the book's batches `(X float32 (b, 1, 28, 28) in [0, 1], y int32 (b,))`
 from decoded arrays: it converts the whole split to float32 once with the book's transforms
@@ -32,6 +34,7 @@ from mxnet.gluon import data as gdata
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
                                first_complete_folder, is_gzip, mxnet_home)
 from ch3.checks import check_int, check_last_batch, check_resize
+from ch3.data.gunzip_cache import gunzip
 
 __all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
            'find_fashion_mnist', 'default_search_path', 'download_fashion_mnist', 'read_idx',
@@ -171,8 +174,7 @@ def _read_bytes(path):
     """All bytes of `path`, gunzipped when it is gzip (by content, not by name)."""
     try:
         if is_gzip(path):
-            with gzip.open(path, 'rb') as handle:
-                return handle.read()
+            return gunzip(path)   # from a decompressed copy in the cache when there is one
         with open(path, 'rb') as handle:
             return handle.read()
     except EOFError as err:
