@@ -70,6 +70,19 @@ def test_a_changed_source_is_decompressed_again_and_the_old_copy_removed(cache, 
     assert len(_copies(cache)) == 1 and _copies(cache) != first
 
 
+def test_copies_of_other_files_with_a_longer_name_stay(cache, tmp_path):
+    gc.gunzip(_gz(tmp_path / 'data-extra.gz', b'other file' * 100))
+    gc.gunzip(_gz(tmp_path / 'data.gz', b'this file' * 100))
+    assert sorted(name.rsplit('-', 1)[0] for name in _copies(cache)) == ['data', 'data-extra']
+
+
+def test_a_multi_member_gzip_is_read_but_not_copied(cache, tmp_path):
+    source = tmp_path / 'two.gz'
+    source.write_bytes(gzip.compress(b'first member ') + gzip.compress(b'second member'))
+    assert gc.gunzip(source) == b'first member second member'
+    assert _copies(cache) == []
+
+
 def test_empty_setting_turns_the_cache_off(tmp_path, monkeypatch):
     monkeypatch.setenv('CH3_CACHE_DIR', '')
     assert gc.cache_dir() is None

@@ -48,12 +48,17 @@ def copy_path(path, folder):
     return os.path.join(folder, 'gunzipped', '%s-%s' % (name, key.hexdigest()[:16]))
 
 
+def matches_trailer(data, trailer):
+    """True when data's length and CRC-32 are those the gzip trailer records."""
+    crc, length = trailer
+    return len(data) & 0xFFFFFFFF == length and zlib.crc32(data) == crc
+
+
 def _read_good_copy(copy, trailer):
-    """The copy's bytes when its length and CRC-32 match the gzip trailer, else None."""
+    """The copy's bytes when they match the gzip trailer, else None."""
     with open(copy, 'rb') as handle:
         data = handle.read()
-    crc, length = trailer
-    return data if len(data) & 0xFFFFFFFF == length and zlib.crc32(data) == crc else None
+    return data if matches_trailer(data, trailer) else None
 
 
 def _store(copy, data):
@@ -61,8 +66,8 @@ def _store(copy, data):
     with atomic_write(copy, 'wb') as handle:
         handle.write(data)
     stem = copy.rsplit('-', 1)[0]
-    for old in glob.glob(glob.escape(stem) + '-*'):
-        if old != copy and not os.path.basename(old).startswith('.'):
+    for old in glob.glob(glob.escape(stem) + '-' + '[0-9a-f]' * 16):
+        if old != copy:
             with contextlib.suppress(OSError):
                 os.remove(old)
 
@@ -82,7 +87,8 @@ def gunzip(path):
             pass   # no copy yet, an unreadable one, or a file too short for a trailer
     with gzip.open(path, 'rb') as handle:
         data = handle.read()
-    if copy:
+    # a multi-member gzip's trailer covers only its last member: such files are not copied
+    if copy and matches_trailer(data, trailer):
         with contextlib.suppress(OSError):   # a read-only or full cache: just no copy
             _store(copy, data)
     return data
