@@ -181,6 +181,7 @@ def train_torch_one_thread(model, train_iter, test_iter, num_epochs):
 
 TRAIN = {'ours': train_ours, 'd2lzh': train_book, 'torch': train_torch,
          'torch_1': train_torch_one_thread}
+TORCH_SIDES = ('torch', 'torch_1')   # PyTorch on every physical core, and on one
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class Loaders:
         return tuple(splits)
 
     def get(self, side, fresh=False):
-        if side.startswith('torch'):          # the same arrays in memory as torch tensors
+        if side in TORCH_SIDES:          # the same arrays in memory as torch tensors
             return self.torch()
         return self.ours(fresh) if side == 'ours' else self.d2lzh(fresh)
 
@@ -255,14 +256,13 @@ class Measure:
             if self.wait > 0:
                 perf.wait_until_quiet(self.max_cores, timeout=self.wait)
             with perf.OtherLoad() as other:
-                start, cpu = time.perf_counter(), perf.process_tree_cpu_seconds()
+                start = time.perf_counter()
                 out = fn()
                 nd.waitall()
                 seconds = time.perf_counter() - start
-                if cpu is not None:
-                    self.last_cpu = perf.process_tree_cpu_seconds() - cpu
             if self.wait <= 0 or other.cores is None or other.cores <= 2 * self.max_cores:
                 break
+        self.last_cpu = other.own_seconds
         if other.cores is not None:
             self.others.append(other.cores)
         return seconds, out
@@ -346,7 +346,7 @@ def bench_epochs(loaders, models, repeats, log, measure, seed=0, sides=('ours', 
             result[model]['cpu_s'] = cpu[model]
             result[model]['median_cpu_s'] = {side: perf.median(c)
                                              for side, c in cpu[model].items()}
-        for side in ('torch', 'torch_1'):   # < 1: ours is faster than PyTorch
+        for side in TORCH_SIDES:   # < 1: ours is faster than PyTorch
             if side in med:
                 result[model]['ours_over_' + side] = med['ours'] / med[side]
     return result
@@ -629,16 +629,14 @@ def report_lines(result):
         n = len(first['seconds']['ours'])
         lines += ['', '2. one epoch (train + test accuracy), seconds (median of %d)' % n,
                   '   %-16s' % 'model' + ''.join('%9s' % side for side in sides)
-                  + '%13s' % 'd2lzh/ours' + ('%13s' % 'ours/torch' if 'torch' in sides else '')
-                  + ('%15s' % 'ours/torch_1' if 'torch_1' in sides else '')]
+                  + '%13s' % 'd2lzh/ours'
+                  + ''.join('%15s' % ('ours/' + side) for side in sides if side in TORCH_SIDES)]
         for model, row in epochs.items():
             lines.append('   %-16s' % model
                          + ''.join('%9.3f' % row['median_s'][side] for side in sides)
                          + '%12.1fx' % row['speedup']
-                         + ('%12.2fx' % row['ours_over_torch'] if 'ours_over_torch' in row
-                            else '')
-                         + ('%14.2fx' % row['ours_over_torch_1'] if 'ours_over_torch_1' in row
-                            else ''))
+                         + ''.join('%14.2fx' % row['ours_over_' + side] for side in sides
+                                   if side in TORCH_SIDES))
         if all('median_cpu_s' in row for row in epochs.values()):
             cores = result['env'].get('processors') or 1
             lines += ['   CPU-seconds per epoch (all threads and processes; the work done, '
@@ -830,7 +828,7 @@ def main(argv=None, log=print):
     sides = ('ours', 'd2lzh')
     if not args.no_torch and bench_torch.available():
         bench_torch.set_threads(perf.physical_cores())
-        sides += ('torch', 'torch_1')
+        sides += TORCH_SIDES
         import torch
         result['env']['torch'] = torch.__version__
     elif not args.no_torch:

@@ -75,7 +75,7 @@ def _store(copy, data):
 def gunzip(path):
     """The decompressed bytes of the gzip file at `path`, read from the cache when it holds a
     good copy; gzip's own errors (EOFError, gzip.BadGzipFile, zlib.error) pass through."""
-    folder, copy = cache_dir(), None
+    folder, copy, trailer = cache_dir(), None, None
     if folder:
         try:
             trailer = gzip_trailer(path)
@@ -88,7 +88,7 @@ def gunzip(path):
     with gzip.open(path, 'rb') as handle:
         data = handle.read()
     # a multi-member gzip's trailer covers only its last member: such files are not copied
-    if copy and matches_trailer(data, trailer):
+    if copy and trailer and matches_trailer(data, trailer):
         with contextlib.suppress(OSError):   # a read-only or full cache: just no copy
             _store(copy, data)
     return data

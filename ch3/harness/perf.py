@@ -253,15 +253,17 @@ def _own_cpu_seconds():
 class OtherLoad:
     """Perf: `with OtherLoad() as other:` measures the CPU cores other processes used on average
     during the block (other.cores: machine-wide busy time from /proc/stat minus what this process
-    and its children used; None where unavailable)."""
+    and its children used; None where unavailable) and the CPU-seconds this process and its
+    children used (other.own_seconds)."""
 
     def __enter__(self):
-        self.cores = None
+        self.cores, self.own_seconds = None, None
         self._start = (machine_busy_seconds(), _own_cpu_seconds(), time.perf_counter())
         return self
 
     def __exit__(self, *exc):
         busy, own, wall = machine_busy_seconds(), _own_cpu_seconds(), time.perf_counter()
+        self.own_seconds = own - self._start[1]
         if busy is not None and self._start[0] is not None and wall > self._start[2]:
             others = (busy - self._start[0]) - (own - self._start[1])
             self.cores = max(0.0, others / (wall - self._start[2]))
