@@ -259,19 +259,34 @@ def _children(pid):
     return found
 
 
-def _start_launcher():
-    worker = 'import time; print("up", flush=True); time.sleep(60)'
-    proc = subprocess.Popen([PY, '-m', 'ch3', 'launch', '-n', '2', '--timeout', '60', '--',
-                             PY, '-c', worker], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _start_launcher(worker=None, grace=5, workers=2, ready=None):
+    """A `ch3 launch` process whose workers have all printed a line ending in `ready` (default:
+    stand-ins that print `up` and sleep); returns it and its children (the job and the
+    watchdog)."""
+    worker = worker or [PY, '-c', 'import time; print("up", flush=True); time.sleep(60)']
+    ready = ready or '] up\n'
+    proc = subprocess.Popen([PY, '-m', 'ch3', 'launch', '-n', str(workers), '--timeout', '120',
+                             '--grace', str(grace), '--'] + worker,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, preexec_fn=default_sigint)
     ups = 0
-    while ups < 2:
+    while ups < workers:
         line = proc.stdout.readline()
         assert line, proc.stderr.read()
-        ups += line.endswith('] up\n')
+        ups += line.endswith(ready)
     children = _children(proc.pid)
-    assert len(children) == 4   # scheduler, server, 2 workers
+    assert len(children) == 3 + workers   # scheduler, server, the workers, the watchdog
     return proc, children
+
+
+def _wait_until_gone(pgids, seconds):
+    """Wait up to `seconds` for every process of the groups to end; return the ones left."""
+    deadline = time.monotonic() + seconds
+    left = [pid for pgid in pgids for pid in _in_group(pgid)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = [pid for pgid in pgids for pid in _in_group(pgid)]
+    return left
 
 
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
@@ -288,3 +303,40 @@ def test_a_killed_launcher_takes_its_processes_with_it():
     proc.kill()
     proc.wait(timeout=10)
     _assert_nothing_left(children)   # they got SIGTERM from the kernel (parent-death signal)
+
+
+def test_a_killed_launcher_takes_stubborn_workers_and_their_children_with_it():
+    # each worker ignores SIGTERM (as one stuck in MXNet's shutdown does) and has a child of its
+    # own, which no parent-death signal reaches: the watchdog ends both after the grace period
+    worker = [PY, '-c', 'import signal, subprocess, time\n'
+                        'signal.signal(signal.SIGTERM, signal.SIG_IGN)\n'
+                        'child = subprocess.Popen(["sleep", "60"])\n'
+                        'print(child.pid, "up", flush=True)\n'
+                        'time.sleep(60)\n']
+    proc, children = _start_launcher(worker, grace=1, ready=' up\n')
+    grandchildren = [pid for child in children for pid in _children(child)]
+    assert len(grandchildren) == 2   # one `sleep` per worker
+    proc.kill()
+    proc.wait(timeout=10)
+    assert _wait_until_gone(children, 15) == []
+    for pid in grandchildren:
+        assert not os.path.exists('/proc/%d' % pid) or _state(pid) == 'Z'
+    assert 'the launcher ended without stopping its processes' in proc.stderr.read()
+
+
+def _state(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return 'gone'
+
+
+def test_kill_9_of_a_real_dist_sync_job_leaves_no_process_15_s_later(tmp_path):
+    # the workers, stopped mid-training, hang in MXNet's shutdown and ignore SIGTERM
+    worker = [PY, '-m', 'ch3', 'run', '3.7', '--quick', '--kvstore', 'dist_sync',
+              '--out', str(tmp_path)]
+    proc, children = _start_launcher(worker, grace=2, ready='(kvstore dist_sync)\n')
+    proc.kill()
+    proc.wait(timeout=10)
+    assert _wait_until_gone(children, 15) == []

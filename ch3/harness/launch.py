@@ -11,12 +11,16 @@ all with DMLC_NUM_WORKER and DMLC_NUM_SERVER. The launcher starts 1 scheduler, S
 workers on 127.0.0.1, each in its own process group, prefixes their output with their role and
 launch index, and waits. When all workers succeed the scheduler and servers stop by themselves;
 when any process fails (or on a timeout, Ctrl-C or SIGTERM) the others get SIGTERM, then SIGKILL
-after a grace period, and the launcher returns the failing status. A worker's launch index (also in
-CH3_LAUNCH_INDEX) is not its kvstore rank, which the scheduler assigns.
+after a grace period, and the launcher returns the failing status. If the launcher itself dies
+(even by SIGKILL), its processes get SIGTERM from the kernel (a parent-death signal) and a small
+watchdog process (ch3.harness.launch_watchdog) stops their whole process groups the same way, so
+no process of the job outlives it. A worker's launch index (also in CH3_LAUNCH_INDEX) is not its
+kvstore rank, which the scheduler assigns.
 """
 import argparse
 import contextlib
 import errno
+import functools
 import os
 import shutil
 import signal
@@ -28,7 +32,9 @@ import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from ch3.harness import launch_watchdog
 from ch3.harness.argtypes import int_at_least, positive_number
+from ch3.harness.launch_watchdog import in_group as _in_group
 
 HOST = '127.0.0.1'
 EXIT_FAILED, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERRUPTED = 1, 2, 124, 130
@@ -127,31 +133,29 @@ def _exit_status(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
 
-def _set_parent_death_signal():
-    """In the child (Linux): get SIGTERM if the launcher dies, so a killed launcher leaves no job."""
+def _set_parent_death_signal(launcher_pid):
+    """In the child (Linux): get SIGTERM if the launcher dies, so a killed launcher leaves no job;
+    a launcher already gone before the signal was set ends the child at once."""
     try:
         import ctypes
         ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != launcher_pid:
+        os._exit(128 + signal.SIGTERM)
 
 
-def _in_group(pgid):
-    """Pids of live (non-zombie) processes in process group pgid (Linux /proc; else [])."""
-    pids = []
-    if not os.path.isdir('/proc'):
-        return pids
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as handle:
-                fields = handle.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != 'Z' and int(fields[2]) == pgid:
-            pids.append(int(entry))
-    return pids
+def _start_watchdog(grace):
+    """The process that stops the job's groups if the launcher dies (see launch_watchdog)."""
+    return subprocess.Popen(
+        [sys.executable, '-I', '-S', launch_watchdog.__file__, repr(float(grace))],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
+
+
+def _tell(watchdog, line):
+    with contextlib.suppress(OSError, ValueError):   # a watchdog killed by hand
+        watchdog.stdin.write(line.encode() + b'\n')
+        watchdog.stdin.flush()
 
 
 class Job:
@@ -177,6 +181,7 @@ class Job:
         self.log = log or sys.stderr
         self.server_cmd = list(server_cmd or server_command())
         self.nodes = self._plan()
+        self.watchdog = None
         self._lock = threading.Lock()
 
     def _plan(self):
@@ -209,13 +214,17 @@ class Job:
 
     def _start(self):
         base = {k: v for k, v in os.environ.items() if not k.startswith('DMLC_')}
+        self.watchdog = _start_watchdog(self.grace)
+        on_linux = sys.platform.startswith('linux')
         for node in self.nodes:
             env = dict(base)
             env.update(node.env)
             node.proc = subprocess.Popen(
                 node.command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_set_parent_death_signal if sys.platform.startswith('linux') else None)
+                preexec_fn=functools.partial(_set_parent_death_signal, os.getpid())
+                if on_linux else None)
+            _tell(self.watchdog, str(node.proc.pid))   # its own group: pgid == pid
         for node in self.nodes:   # threads only after every fork (preexec_fn and threads mix badly)
             node.reader = threading.Thread(target=self._forward, args=(node,), daemon=True)
             node.reader.start()
@@ -242,6 +251,12 @@ class Job:
         for node in self.nodes:
             if node.reader is not None:
                 node.reader.join(timeout=2)
+        if self.watchdog is not None:   # everything is stopped: the watchdog has nothing to do
+            _tell(self.watchdog, 'exit')
+            with contextlib.suppress(OSError):
+                self.watchdog.stdin.close()
+            self.watchdog.wait()
+            self.watchdog = None
 
     def _workers(self):
         return [n for n in self.nodes if n.role == 'worker']
