@@ -1,7 +1,12 @@
 """Tests for ch3.data.gunzip_cache: decompressed copies of gzip files in a user cache, used only
 when they match the gzip trailer, written whole or not at all."""
 import gzip
+import hashlib
 import os
+import signal
+import stat
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -138,3 +143,151 @@ def test_real_labels_read_through_the_cache_equal_zlib(cache, monkeypatch):
     second = fm.read_idx(path, ndim=1)
     np.testing.assert_array_equal(first, np.frombuffer(direct, np.uint8, offset=8))
     np.testing.assert_array_equal(second, first)
+
+
+# --- a copy is trusted only for what it is ------------------------------------------------------
+
+@pytest.fixture
+def deadline():
+    """Fail instead of hanging: SIGALRM after 20 s."""
+    def on_alarm(signum, frame):   # not an OSError, which gunzip takes for a missing copy
+        raise AssertionError('gunzip hung on the cached copy')
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _cached(cache, source):
+    """Decompress `source` once through the cache and return the path of its copy."""
+    gc.gunzip(source)
+    return cache / 'gunzipped' / _copies(cache)[0]
+
+
+@pytest.mark.parametrize('kind', ['fifo', 'dev_zero_link', 'link_to_a_good_copy'])
+def test_a_copy_that_is_not_a_regular_file_is_neither_waited_on_nor_read(cache, tmp_path, kind,
+                                                                          deadline):
+    payload = os.urandom(30_000)
+    source = _gz(tmp_path / 'data.bin.gz', payload)
+    copy = _cached(cache, source)
+    os.remove(copy)
+    if kind == 'fifo':
+        os.mkfifo(copy)   # opening it for reading would wait for a writer forever
+    elif kind == 'dev_zero_link':
+        os.symlink('/dev/zero', copy)   # endless zeros: reading it all would fill memory
+    else:
+        good = tmp_path / 'elsewhere'
+        good.write_bytes(payload)
+        os.symlink(good, copy)   # a link may point anywhere later: never followed
+    assert gc.gunzip(source) == payload
+    assert stat.S_ISREG(os.lstat(copy).st_mode) and copy.read_bytes() == payload   # replaced
+
+
+def test_a_copy_longer_than_the_trailer_says_is_not_read(cache, tmp_path, monkeypatch, deadline):
+    payload = os.urandom(10_000)
+    source = _gz(tmp_path / 'data.bin.gz', payload)
+    copy = _cached(cache, source)
+    with open(copy, 'r+b') as handle:
+        handle.truncate(8 << 30)   # a sparse 8 GiB file: its length mod 2**32 is 0, not 10000
+    reads = []
+    real_read = gc._read_regular
+
+    def spy(path, size):
+        data = real_read(path, size)
+        reads.append(data)
+        return data
+    monkeypatch.setattr(gc, '_read_regular', spy)
+    assert gc.gunzip(source) == payload
+    assert reads == [None] and copy.stat().st_size == 10_000
+
+
+def _forge_crc(data, target, pos):
+    """`data` with its 4 bytes at `pos` set so that its CRC-32 is `target` (CRC-32 is affine in
+    the bits over GF(2): solve the 32 x 32 system column by column)."""
+    data = bytearray(data)
+    data[pos:pos + 4] = bytes(4)
+    base = zlib.crc32(data)
+    columns = []
+    for bit in range(32):
+        trial = bytearray(data)
+        trial[pos + bit // 8] ^= 1 << (bit % 8)
+        columns.append(zlib.crc32(trial) ^ base)
+    want = target ^ base
+    # Gaussian elimination: rows are (column value, set of bits combined)
+    rows = [(value, 1 << bit) for bit, value in enumerate(columns)]
+    basis = {}
+    for value, combo in rows:
+        for top in sorted(basis, reverse=True):
+            if value >> top & 1:
+                value ^= basis[top][0]
+                combo ^= basis[top][1]
+        if value:
+            basis[value.bit_length() - 1] = (value, combo)
+    chosen = 0
+    for top in sorted(basis, reverse=True):
+        if want >> top & 1:
+            want ^= basis[top][0]
+            chosen ^= basis[top][1]
+    assert want == 0
+    for bit in range(32):
+        if chosen >> bit & 1:
+            data[pos + bit // 8] ^= 1 << (bit % 8)
+    assert zlib.crc32(data) == target
+    return bytes(data)
+
+
+def test_a_forged_copy_with_the_right_crc_is_caught_by_the_known_digest(cache, tmp_path):
+    payload = bytes(range(256)) * 200
+    digest = hashlib.sha1(payload).hexdigest()
+    source = _gz(tmp_path / 'data.bin.gz', payload)
+    assert gc.gunzip(source, sha1=digest) == payload
+    copy = cache / 'gunzipped' / _copies(cache)[0]
+    forged = bytearray(payload)
+    forged[100:110] = b'X' * 10
+    forged = _forge_crc(forged, zlib.crc32(payload), 200)
+    assert len(forged) == len(payload) and gc.matches_trailer(forged, gc.gzip_trailer(source))
+    copy.write_bytes(forged)
+    assert gc.gunzip(source) == forged            # the CRC alone cannot tell: the known digest can
+    assert gc.gunzip(source, sha1=digest) == payload
+    assert copy.read_bytes() == payload           # rewritten from the source
+    assert gc.gunzip(source, sha1=[digest, 'f' * 40]) == payload   # one of several accepted
+
+
+def test_content_without_the_known_digest_is_read_but_never_copied(cache, tmp_path):
+    source = _gz(tmp_path / 'data.bin.gz', b'not the expected content' * 100)
+    assert gc.gunzip(source, sha1='0' * 40) == b'not the expected content' * 100
+    assert _copies(cache) == []
+
+
+@pytest.mark.skipif(fm._file_in(fm.DEBIAN_DIR, 'train-labels-idx1-ubyte') is None,
+                    reason='real Fashion-MNIST not installed in %s' % fm.DEBIAN_DIR)
+def test_forged_fashion_mnist_labels_in_the_cache_are_replaced_by_the_real_ones(cache):
+    path = fm._file_in(fm.DEBIAN_DIR, 'train-labels-idx1-ubyte')
+    real = fm.read_idx(path, ndim=1).copy()
+    copy = cache / 'gunzipped' / _copies(cache)[0]
+    raw = copy.read_bytes()
+    labels = bytearray(raw)
+    labels[8:1008] = bytes((b + 1) % 10 for b in labels[8:1008])   # 1000 labels changed
+    forged = _forge_crc(labels, zlib.crc32(raw), len(raw) - 4)     # and the last 4 fixed up
+    copy.write_bytes(forged)
+    np.testing.assert_array_equal(fm.read_idx(path, ndim=1), real)
+    assert copy.read_bytes() == raw
+
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+    proc.wait()
+    return proc.pid
+
+
+def test_temporary_files_of_killed_writes_are_removed_by_the_next_read(cache, tmp_path):
+    source = _gz(tmp_path / 'data.bin.gz', b'z' * 4000)
+    copy = _cached(cache, source)
+    folder = copy.parent
+    stale = folder / ('.%s.%d-abcd1234.part' % (copy.name, _dead_pid()))
+    stale.write_bytes(b'half a copy')
+    live = folder / ('.%s.%d-efgh5678.part' % (copy.name, os.getpid()))   # a writer at work
+    live.write_bytes(b'being written')
+    assert gc.gunzip(source) == b'z' * 4000
+    assert not stale.exists() and live.exists()

@@ -174,13 +174,20 @@ def _read_bytes(path):
     """All bytes of `path`, gunzipped when it is gzip (by content, not by name)."""
     try:
         if is_gzip(path):
-            return gunzip(path)   # from a decompressed copy in the cache when there is one
+            # from a decompressed copy in the cache when there is one with the known content
+            return gunzip(path, sha1=_known_sha1(path))
         with open(path, 'rb') as handle:
             return handle.read()
     except EOFError as err:
         raise IDXFormatError('%s: the gzip stream is truncated (%s)' % (path, err)) from err
     except (gzip.BadGzipFile, zlib.error) as err:
         raise IDXFormatError('%s: corrupt gzip data (%s)' % (path, err)) from err
+
+
+def _known_sha1(path):
+    """The sha1 of the decompressed content of a Fashion-MNIST file by its name, else None."""
+    name = os.path.basename(path)
+    return DECOMPRESSED_SHA1.get(name[:-3] if name.endswith('.gz') else name)
 
 
 def read_idx(path, ndim=None):
