@@ -67,3 +67,22 @@ def test_report_writes_the_page_figures_and_results(tmp_path, capsys):
     saved = json.loads((tmp_path / 'docs' / 'exercises' / 'results.json').read_text('utf-8'))
     assert [r['exercise'] for r in saved['results']] == ['3.2.3', '3.2.2']
     assert os.path.isfile(tmp_path / 'docs' / 'exercises' / '3_2_2_learning_rates.png')
+
+
+def test_a_failing_exercise_run_leaves_the_earlier_folder_as_it_was(tmp_path, capsys,
+                                                                    monkeypatch):
+    from ch3.harness import exercises
+    out_dir = tmp_path / 'ex'
+    status, _, err = _run(['exercise', '3.6.2', '--quick', '--out', str(out_dir)], capsys)
+    assert status == 0, err
+    earlier = {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)}
+
+    def fails_after_a_figure(exercise_id, out=None, **kwargs):
+        with open(os.path.join(out, 'half_drawn.png'), 'wb') as handle:
+            handle.write(b'png')
+        raise ValueError('the run failed after drawing')
+    monkeypatch.setattr(exercises, 'run_exercise', fails_after_a_figure)
+    status, _, err = _run(['exercise', '3.6.2', '--quick', '--out', str(out_dir)], capsys)
+    assert status == 2 and 'the run failed after drawing' in err
+    assert {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)} == earlier
+    assert os.listdir(tmp_path) == ['ex']

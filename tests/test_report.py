@@ -204,3 +204,114 @@ def test_book_numbers_given_per_version_sit_in_our_metric_row():
     assert report.format_value(rows[0][2][0]) == 'from scratch 0.857 / Gluon 0.847'
     assert [key for key, _, _ in rows] == ['test_acc', 'target_test_acc', 'loss']
     assert report.headline_key([scratch['final']], [book]) == 'test_acc'
+
+
+# --- the report folder is the earlier report or the new one, never a mix ------------------------
+
+def _files(folder):
+    """{relative path: bytes} of every file under folder (hidden leftovers included)."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, 'rb') as handle:
+                found[os.path.relpath(path, folder)] = handle.read()
+    return found
+
+
+def _earlier_report(out):
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(['report', '--quick', '--seed', '0', '--sections', '3.1,3.2',
+                         '--out', str(out)]) == 0
+    return _files(out)
+
+
+def test_a_report_killed_mid_run_leaves_the_earlier_report_intact(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    out = tmp_path / 'report'
+    earlier = _earlier_report(out)
+    # `ch3 report` whose 3.2 run, once trained and drawn, waits: it is killed there
+    child = ('import sys, time\n'
+             'from ch3.harness import cli, report\n'
+             'real = report.run_section\n'
+             'def trained_then_waits(number, **kwargs):\n'
+             '    result = real(number, **kwargs)\n'
+             '    if number == "3.2":\n'
+             '        print("3.2 TRAINED", file=sys.stderr, flush=True)\n'
+             '        time.sleep(60)\n'
+             '    return result\n'
+             'report.run_section = trained_then_waits\n'
+             'sys.exit(cli.main(sys.argv[1:]))\n')
+    proc = subprocess.Popen([sys.executable, '-c', child, 'report', '--quick', '--seed', '1',
+                             '--sections', '3.1,3.2', '--out', str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=REPO), cwd=str(tmp_path))
+    for line in proc.stderr:   # 3.1 is written (seed 1), 3.2 trained and drew: kill -9 now
+        if line.startswith('3.2 TRAINED'):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _files(out) == earlier   # seed 0's report, whole: no seed-1 run beside it
+    leftovers = [name for name in os.listdir(tmp_path) if name != 'report']
+    assert len(leftovers) == 1 and leftovers[0].endswith('.staging')   # the killed run's
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(['report', '--quick', '--sections', '3.1', '--out', str(out)]) == 0
+    assert os.listdir(tmp_path) == ['report']   # the next run removed it
+    assert sorted(os.listdir(out / 'runs')) == ['3.1']   # and replaced the folder whole
+
+
+def test_a_write_failure_stops_the_report_at_once_with_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+    out = tmp_path / 'report'
+    earlier = _earlier_report(out)
+    capsys.readouterr()
+    real = report.write_metrics
+
+    def full_disk(record, path):
+        if os.sep + '3.1' + os.sep in path:
+            raise OSError(errno.ENOSPC, 'No space left on device', path)
+        return real(record, path)
+    monkeypatch.setattr(report, 'write_metrics', full_disk)
+    status = cli.main(['report', '--quick', '--sections', '3.1,3.2', '--out', str(out)])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = [line for line in err.splitlines() if not line.startswith('[')]
+    assert lines[-1] == ('ch3 report: error: cannot write the report into %s (No space left on '
+                         'device); the earlier report there is unchanged' % out)
+    assert '3.2' not in err   # no run after the failed write
+    assert _files(out) == earlier and os.listdir(tmp_path) == ['report']
+
+
+def _mount_tmpfs(folder, size):
+    import subprocess
+    if not hasattr(os, 'geteuid') or os.geteuid() != 0:
+        pytest.skip('mounting a small tmpfs needs root')
+    proc = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s' % size, 'tmpfs', str(folder)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip('cannot mount a tmpfs here: %s' % proc.stderr.strip())
+
+
+def test_a_report_on_a_really_full_disk_keeps_the_earlier_one(tmp_path, capsys):
+    import subprocess
+    disk = tmp_path / 'disk'
+    disk.mkdir()
+    _mount_tmpfs(disk, '400k')
+    try:
+        out = disk / 'report'
+        earlier = _earlier_report(out)
+        free = os.statvfs(disk)
+        with open(disk / 'filler', 'wb') as handle:   # leave about 8 KB free
+            handle.write(b'\0' * max(free.f_bavail * free.f_frsize - 8192, 0))
+        capsys.readouterr()
+        status = cli.main(['report', '--quick', '--sections', '3.1,3.2', '--out', str(out)])
+        err = capsys.readouterr().err
+        assert status == 2
+        assert err.splitlines()[-1].startswith('ch3 report: error: cannot write the report '
+                                               'into %s (No space left on device)' % out)
+        assert _files(out) == earlier
+        assert sorted(os.listdir(disk)) == ['filler', 'report']
+    finally:
+        subprocess.run(['umount', str(disk)], check=False)

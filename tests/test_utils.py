@@ -1,12 +1,17 @@
 import math
 import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from mxnet import nd
 
-from ch3.utils import Accumulator, Timer, atomic_write, set_seed
+import ch3.utils
+from ch3.utils import (Accumulator, Timer, atomic_write, remove_stale_temporaries, set_seed,
+                       staged_dir)
 from ch3.checks import check_int, check_positive_float, check_training_args
 
 
@@ -79,3 +84,102 @@ def test_negative_epochs_and_good_values():
     check_training_args(batch_size=1, lr=1e-3, num_epochs=0)
     assert check_int('k', 3, minimum=2) == 3
     assert check_positive_float('lr', 1) == 1.0
+
+
+# --- staged_dir: output folders that are old or new, never mixed --------------------------------
+
+def _tree(folder):
+    """{relative path: bytes} of every file under folder."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, 'rb') as handle:
+                found[os.path.relpath(path, folder)] = handle.read()
+    return found
+
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+    proc.wait()
+    return proc.pid
+
+
+def test_staged_dir_replaces_the_old_folder_whole_only_when_the_block_succeeds(tmp_path):
+    out = tmp_path / 'out'
+    with staged_dir(out) as staging:
+        assert os.path.dirname(staging) == str(tmp_path) and not out.exists()
+        (Path(staging) / 'metrics.json').write_text('first')
+        (Path(staging) / 'old-figure.png').write_bytes(b'png')
+    assert _tree(out) == {'metrics.json': b'first', 'old-figure.png': b'png'}
+    with pytest.raises(RuntimeError):
+        with staged_dir(out) as staging:
+            (Path(staging) / 'metrics.json').write_text('second, never finished')
+            raise RuntimeError('the run failed')
+    assert _tree(out) == {'metrics.json': b'first', 'old-figure.png': b'png'}   # untouched
+    with staged_dir(out) as staging:
+        (Path(staging) / 'metrics.json').write_text('third')
+    assert _tree(out) == {'metrics.json': b'third'}   # no file of the first run is left
+    assert sorted(os.listdir(tmp_path)) == ['out']    # no staging folder either
+
+
+def test_staged_dir_without_an_atomic_exchange_still_never_mixes(tmp_path, monkeypatch):
+    monkeypatch.setattr(ch3.utils, '_exchange', lambda a, b: False)
+    out = tmp_path / 'out'
+    for text in ('first', 'second'):
+        with staged_dir(out) as staging:
+            (Path(staging) / 'metrics.json').write_text(text)
+    assert _tree(out) == {'metrics.json': b'second'} and os.listdir(tmp_path) == ['out']
+
+
+def test_staged_dir_refuses_a_folder_ch3_did_not_write(tmp_path):
+    (tmp_path / 'notes.txt').write_text('mine')
+    with pytest.raises(ValueError, match='holds files ch3 did not write'):
+        with staged_dir(tmp_path):
+            pass
+    assert (tmp_path / 'notes.txt').read_text() == 'mine'
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(ValueError, match='is not a folder'):
+        with staged_dir(tmp_path / 'afile'):
+            pass
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with staged_dir(empty) as staging:   # an empty folder, or one holding a run, is fine
+        (Path(staging) / 'metrics.json').write_text('{}')
+    both = tmp_path / 'both'
+    (both / 'scratch').mkdir(parents=True)
+    (both / 'scratch' / 'metrics.json').write_text('{}')
+    with staged_dir(both):
+        pass
+
+
+def test_what_killed_runs_left_is_removed_by_the_next_one(tmp_path):
+    out = tmp_path / 'out'
+    dead = _dead_pid()
+    stale_dir = tmp_path / ('.out.%d-k1ll3d00.staging' % dead)
+    (stale_dir / 'runs').mkdir(parents=True)
+    (stale_dir / 'runs' / ('.metrics.json.%d-abcdefgh.part' % dead)).write_text('{"half')
+    stale_part = tmp_path / ('.notes.%d-12345678.part' % dead)
+    stale_part.write_text('half a file')
+    live = tmp_path / ('.out.%d-w0rk1ng0.staging' % os.getpid())   # a live writer's: kept
+    live.mkdir()
+    old_format = tmp_path / '.other.abcdefgh.part'                 # not ours to judge: kept
+    old_format.write_text('?')
+    with staged_dir(out) as staging:
+        (Path(staging) / 'metrics.json').write_text('{}')
+    assert not stale_dir.exists() and live.exists() and old_format.exists()
+    assert stale_part.exists()   # staged_dir cleans its own folder's leftovers only
+    assert remove_stale_temporaries(str(tmp_path)) == [str(stale_part)]
+    assert not stale_part.exists() and live.exists()
+    two_days_ago = os.stat(old_format).st_mtime - 2 * 86400
+    os.utime(old_format, (two_days_ago, two_days_ago))   # an older ch3's name, long abandoned
+    assert remove_stale_temporaries(str(tmp_path)) == [str(old_format)]
+
+
+def test_atomic_write_names_its_temporary_file_after_the_writing_process(tmp_path):
+    target = tmp_path / 'metrics.json'
+    with atomic_write(target) as handle:
+        names = os.listdir(tmp_path)
+        handle.write('{}')
+    assert len(names) == 1 and names[0].startswith('.metrics.json.%d-' % os.getpid())
+    assert names[0].endswith('.part')

@@ -14,6 +14,7 @@ the traceback instead.
 """
 import argparse
 import ast
+import contextlib
 import json
 import os
 import sys
@@ -24,13 +25,14 @@ from typing import Callable
 from ch3.harness import interrupt
 from ch3.harness.argtypes import add_ctx_option, add_seed_option, int_at_least, positive_number
 from ch3.context import parse_ctx
-from ch3.harness.distributed import worker_folder
+from ch3.harness.distributed import is_distributed, worker_folder
 from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
 from ch3.harness.launch import LAUNCH_HELP, configure_launch, launch_command
 from ch3.harness.registry import check_hyperparameters, get_section, list_sections, run_section
 from ch3.book.training import TrainingDiverged
-from ch3.harness.results import (UsageError, in_book_order, metrics_record, summary_line,
-                                 write_metrics, wrote_line)
+from ch3.harness.results import (UsageError, in_book_order, metrics_record, relocate,
+                                 summary_line, write_metrics, wrote_line)
+from ch3.utils import staged_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -170,16 +172,28 @@ def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
     parse_ctx(ctx)   # a missing GPU is reported before anything runs
     check_hyperparameters_apply(spec, impls, hyperparameters)
     out = out or os.path.join('out', spec.number)
-    results = []
-    for name in impls:
-        folder = os.path.join(out, name) if impl == 'both' else out
-        result = run_section(spec.number, impl=name, ctx=ctx, seed=seed, quick=quick,
-                             out=folder, **hyperparameters)
-        folder = worker_folder(folder, result)   # a distributed worker: folder/worker-<rank>
-        path = write_metrics(metrics_record(result, folder), os.path.join(folder, 'metrics.json'))
-        print(summary_line(result), file=stream)
+    # the whole folder is replaced at the end, or left as it was when a run fails (no figure of a
+    # diverged run survives); the workers of a distributed job share `out` (each its worker-<rank>)
+    staged = (contextlib.nullcontext(out) if is_distributed(hyperparameters.get('kvstore') or '')
+              else staged_dir(out))
+    with staged as staging:
+        results, paths = [], []
+        for name in impls:
+            folder = os.path.join(staging, name) if impl == 'both' else staging
+            result = run_section(spec.number, impl=name, ctx=ctx, seed=seed, quick=quick,
+                                 out=folder, **hyperparameters)
+            folder = worker_folder(folder, result)   # a distributed worker: folder/worker-<rank>
+            figures = result.get('figures')   # metrics.json names them relative to the folder
+            result = relocate(result, staging, out)   # e.g. 3.16's submission path
+            result['figures'] = figures
+            path = write_metrics(metrics_record(result, folder),
+                                 os.path.join(folder, 'metrics.json'))
+            print(summary_line(result), file=stream, flush=True)
+            results.append(result)
+            paths.append(relocate(path, staging, out))
+    for path, result in zip(paths, results):   # where the files are now
+        result['figures'] = relocate(result.get('figures') or [], staging, out)
         print(wrote_line(path, result), file=stream, flush=True)
-        results.append(result)
     return results
 
 

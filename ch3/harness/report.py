@@ -14,6 +14,7 @@ report goes on; `report['failed']` lists such runs so the command can exit non-z
 """
 import base64
 import datetime
+import errno
 import html
 import os
 import platform
@@ -22,10 +23,10 @@ import time
 import traceback
 from collections import OrderedDict
 
-from ch3.harness.results import IMPL_ORDER, metrics_record, write_metrics
+from ch3.harness.results import IMPL_ORDER, metrics_record, relocate, write_metrics
 from ch3.context import ctx_names
 from ch3.harness.registry import get_section, list_sections, run_section
-from ch3.utils import atomic_write
+from ch3.utils import atomic_write, staged_dir
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXERCISES_DOC = os.path.join(REPO_ROOT, 'docs', 'exercises.md')
@@ -74,12 +75,16 @@ def plan(sections=None):
     return blocks
 
 
-def _run_one(number, impl, ctx, seed, quick, folder):
+def _run_one(number, impl, ctx, seed, quick, folder, staged=None):
     """Run one version; return its metrics record (with wall seconds) or an error record."""
     start = time.perf_counter()
     try:
         result = run_section(number, impl=impl, ctx=ctx, seed=seed, quick=quick, out=folder)
+        if staged:   # paths a run records (3.16's submission) as they will be
+            result = dict(relocate(result, *staged), figures=result.get('figures'))
     except Exception as error:   # the report goes on; the page shows what went wrong
+        if _is_write_failure(error):   # but not on a full disk: every later run would fail too
+            raise
         return OrderedDict([('section', number), ('impl', impl),
                             ('error', '%s: %s' % (type(error).__name__, error)),
                             ('traceback', traceback.format_exc()),
@@ -136,13 +141,34 @@ def build_report(out, quick=False, ctx='cpu', seed=0, sections=None, stream=None
     """Run the chapter (all sections, or the listed numbers) and write out/index.html and
     out/metrics.json; return the report dict ('failed' lists the runs that raised)."""
     stream = stream or sys.stderr
-    out = os.path.abspath(out)
+    final = os.path.abspath(out)
+    try:   # built in a fresh sibling folder that replaces `out` only once complete
+        with staged_dir(final) as out:
+            return _build_report(out, final, quick, ctx, seed, sections, stream)
+    except OSError as error:   # a full disk, a read-only folder: stop at once, say so
+        if not _is_write_failure(error):
+            raise
+        stop = OSError('cannot write the report into %s (%s); %s'
+                       % (final, error.strerror or error, 'the earlier report there is unchanged'
+                          if os.path.isdir(final) else 'nothing was written'))
+        stop.errno = error.errno
+        raise stop from error
+
+
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)   # the disk, not the run
+
+
+def _is_write_failure(error):
+    return isinstance(error, OSError) and error.errno in WRITE_ERRNOS
+
+
+def _build_report(out, final, quick, ctx, seed, sections, stream):
     blocks = plan(sections)
     contexts = ctx_names(ctx)
     started = time.perf_counter()
     total = sum(len(block['runs']) for block in blocks)
     print('ch3 report: %d runs in %d blocks (%s, ctx %s) -> %s'
-          % (total, len(blocks), 'quick' if quick else 'full settings', ','.join(contexts), out),
+          % (total, len(blocks), 'quick' if quick else 'full settings', ','.join(contexts), final),
           file=stream, flush=True)
     runs, count = [], 0
     for block in blocks:
@@ -153,7 +179,7 @@ def build_report(out, quick=False, ctx='cpu', seed=0, sections=None, stream=None
             print('[%d/%d] %s %s: %s' % (count, total, number, impl, title), file=stream,
                   flush=True)
             record = _run_one(number, impl, ctx, seed, quick,
-                              os.path.join(out, 'runs', number, impl))
+                              os.path.join(out, 'runs', number, impl), staged=(out, final))
             if 'error' in record:
                 print('[%d/%d] %s %s FAILED after %.1f s: %s'
                       % (count, total, number, impl, record['wall_seconds'],
@@ -182,7 +208,7 @@ def build_report(out, quick=False, ctx='cpu', seed=0, sections=None, stream=None
     with atomic_write(os.path.join(out, 'index.html'), 'w', encoding='utf-8') as handle:
         handle.write(page)
     print('ch3 report: wrote %s and metrics.json in %.1f s%s'
-          % (os.path.join(out, 'index.html'), report['seconds'],
+          % (os.path.join(final, 'index.html'), report['seconds'],
              '; FAILED: ' + ', '.join(report['failed']) if report['failed'] else ''),
           file=stream, flush=True)
     return report

@@ -3,6 +3,7 @@
 Shared by `ch3 run`, the scripts, `ch3 exercise`, the chapter report and the exercise report.
 """
 import json
+import math
 import os
 from collections import OrderedDict
 
@@ -36,10 +37,52 @@ def metrics_record(result, folder=None, first=None):
     return record
 
 
+def relocate(value, old, new):
+    """`value` with every string path under folder `old` pointing under `new` instead (a run made
+    in a staging folder, recorded where its files end up)."""
+    if isinstance(value, str):
+        if old != new and (value == old or value.startswith(old.rstrip(os.sep) + os.sep)):
+            return os.path.join(new, os.path.relpath(value, old)) if value != old else new
+        return value
+    if isinstance(value, dict):
+        return type(value)((key, relocate(item, old, new)) for key, item in value.items())
+    if isinstance(value, list):
+        return [relocate(item, old, new) for item in value]
+    return value
+
+
+def finite_json(value, where='', found=None):
+    """`value` with every NaN or infinite float replaced by None (JSON has no such numbers; most
+    parsers refuse Python's NaN), and `found` filled with {'final.loss': 'nan', ...}."""
+    if isinstance(value, float) and not math.isfinite(value):
+        if found is not None:
+            found[where or '.'] = repr(value)
+        return None
+    if isinstance(value, dict):
+        return type(value)((key, finite_json(item, '%s.%s' % (where, key) if where else str(key),
+                                             found)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [finite_json(item, '%s[%d]' % (where, i), found) for i, item in enumerate(value)]
+    return value
+
+
+def standard_json(record):
+    """The record as standard JSON can hold it: non-finite numbers as null, and when there were
+    any, a `non_finite` entry naming where each was and what it was."""
+    found = OrderedDict()
+    clean = finite_json(record, found=found)
+    if found and isinstance(clean, dict):
+        clean['non_finite'] = OrderedDict(
+            [('note', 'these values were not finite numbers and are written as null')]
+            + list(found.items()))
+    return clean
+
+
 def write_metrics(record, path):
-    """Write a metrics record as pretty JSON atomically (readers never see half a file)."""
+    """Write a metrics record as pretty, standard JSON atomically (readers never see half a file;
+    NaN and infinities become null, listed under `non_finite`)."""
     with atomic_write(path, 'w', encoding='utf-8') as handle:
-        json.dump(record, handle, indent=2, ensure_ascii=False)
+        json.dump(standard_json(record), handle, indent=2, ensure_ascii=False, allow_nan=False)
         handle.write('\n')
     return path
 

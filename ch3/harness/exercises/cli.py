@@ -55,16 +55,20 @@ def _list(args):
 def run_and_write(exercise_id, ctx='cpu', seed=0, quick=False, out=None, stream=None):
     """Run one exercise, write out/metrics.json (figures beside it) and print the verdict;
     returns the result."""
-    from ch3.harness.results import metrics_record, write_metrics, wrote_line
+    from ch3.harness.results import metrics_record, relocate, write_metrics, wrote_line
     from ch3.context import parse_ctx
     from ch3.harness.exercises import get_exercise, run_exercise
     stream = stream or sys.stdout
     exercise = get_exercise(exercise_id)   # an unknown id fails before anything runs
     parse_ctx(ctx)
+    from ch3.utils import staged_dir
     out = out or os.path.join('out', 'exercises', exercise.id)
-    result = run_exercise(exercise.id, ctx=ctx, seed=seed, quick=quick, out=out)
-    record = metrics_record(result, out, first='exercise')
-    path = write_metrics(record, os.path.join(out, 'metrics.json'))
+    with staged_dir(out) as staging:   # replaces `out` whole once the run succeeded
+        result = run_exercise(exercise.id, ctx=ctx, seed=seed, quick=quick, out=staging)
+        record = metrics_record(result, staging, first='exercise')
+        write_metrics(relocate(record, staging, out), os.path.join(staging, 'metrics.json'))
+    path = os.path.join(out, 'metrics.json')
+    result = relocate(result, staging, out)
     print('%s %s' % (result['exercise'], result['title']), file=stream)
     print('notes: %s' % result['notes_answer']['zh'], file=stream)
     for claim in result['claims']:

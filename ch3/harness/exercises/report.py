@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import sys
 import time
 
@@ -21,7 +22,8 @@ import mxnet as mx
 from ch3.context import parse_ctx
 from ch3.harness.exercises.base import QUICK_SEEDS, SEEDS
 from ch3.harness.registry import get_exercise, get_section, list_exercises, run_exercise
-from ch3.utils import atomic_write
+from ch3.harness.results import relocate, standard_json
+from ch3.utils import atomic_write, staged_dir
 
 VERDICT_MARK = {'confirmed': 'confirmed ✔', 'partly': 'partly ◐', 'wrong': 'wrong ✘',
                 'inconclusive': 'inconclusive ?', 'unanswered': 'unanswered —'}
@@ -187,19 +189,30 @@ def build(out='docs/exercises.md', quick=False, ctx='cpu', seed=0, only=None, st
     md_dir = os.path.dirname(os.path.abspath(out))
     figures_dir = os.path.join(md_dir, 'exercises')
     start = time.perf_counter()
-    results = run_all(figures_dir, quick=quick, ctx=contexts, seed=seed, only=only,
-                      stream=stream)
-    seconds = time.perf_counter() - start
-    if not only:
-        _remove_stale_figures(figures_dir, results)
-    names = [str(c) for c in contexts]
-    with atomic_write(os.path.join(figures_dir, 'results.json'), 'w', encoding='utf-8') as handle:
-        json.dump({'quick': bool(quick), 'ctx': names, 'seed': seed, 'seconds': seconds,
-                   'results': [dict(r, figures=[os.path.relpath(p, md_dir).replace(os.sep, '/')
-                                                for p in r.get('figures') or []])
-                               for r in results]},
-                  handle, indent=1, ensure_ascii=False)
-        handle.write('\n')
+    # the figures and results.json are made in a fresh folder that replaces exercises/ whole
+    # when every run is done (with --only, the other exercises' figures are carried over)
+    with staged_dir(figures_dir) as staging:
+        if only and os.path.isdir(figures_dir):
+            for name in os.listdir(figures_dir):
+                path = os.path.join(figures_dir, name)
+                if name != 'results.json' and not name.startswith('.') and os.path.isfile(path):
+                    shutil.copy2(path, staging)
+        results = run_all(staging, quick=quick, ctx=contexts, seed=seed, only=only,
+                          stream=stream)
+        seconds = time.perf_counter() - start
+        if not only:
+            _remove_stale_figures(staging, results)
+        names = [str(c) for c in contexts]
+        results = [relocate(r, staging, figures_dir) for r in results]   # where files end up
+        with atomic_write(os.path.join(staging, 'results.json'), 'w',
+                          encoding='utf-8') as handle:
+            json.dump(standard_json(
+                {'quick': bool(quick), 'ctx': names, 'seed': seed, 'seconds': seconds,
+                 'results': [dict(r, figures=[os.path.relpath(p, md_dir).replace(os.sep, '/')
+                                              for p in r.get('figures') or []])
+                             for r in results]}),
+                handle, indent=1, ensure_ascii=False, allow_nan=False)
+            handle.write('\n')
     with atomic_write(out, 'w', encoding='utf-8') as handle:
         handle.write(render(results, md_dir, quick, names, seed, seconds))
     return results
