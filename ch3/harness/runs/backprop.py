@@ -166,6 +166,7 @@ def run_gluon(ctx=None, out=None, batch_size=256, num_inputs=784, num_hiddens=25
 SECTIONS = [
     Section('3.14', 'Forward propagation, backward propagation and computational graphs',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            headline='J',
             book={'note': 'no printed numbers; the intermediates kept grow linearly with the '
                           'number of layers and with the batch size',
                   'source': 'd2l-zh notebooks, commit ea74109'}),

@@ -215,5 +215,6 @@ BOOK = {'folds': [{'fold': 0, 'train_log_rmse': 0.169582, 'valid_log_rmse': 0.15
 
 SECTIONS = [
     Section('3.16', 'Kaggle house price prediction', {'scratch': run_scratch, 'gluon': run_gluon},
-            default_impl='gluon', book=BOOK),
+            default_impl='gluon', book=BOOK,
+            headline='valid_log_rmse'),
 ]
