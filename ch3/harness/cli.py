@@ -14,9 +14,11 @@ the traceback instead.
 """
 import argparse
 import ast
+import difflib
 import json
 import os
 import sys
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -27,7 +29,9 @@ from ch3.context import parse_ctx
 from ch3.harness.distributed import worker_folder
 from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
 from ch3.harness.launch import LAUNCH_HELP, configure_launch, launch_command
-from ch3.harness.registry import check_hyperparameters, get_section, list_sections, run_section
+from ch3.harness.registry import (check_hyperparameters, check_values, get_section,
+                                  list_sections, run_section, tunable)
+from ch3.harness.settings import quick_overridden
 from ch3.book.training import TrainingDiverged
 from ch3.harness.results import (UsageError, in_book_order, metrics_record, summary_line,
                                  write_metrics, wrote_line)
@@ -45,10 +49,23 @@ USER_ERRORS = (ValueError, TrainingDiverged, OSError)
 
 
 class CommandParser(argparse.ArgumentParser):
-    """argparse parser whose errors are a single line `prog: error: message` (exit status 2)."""
+    """argparse parser whose errors are a single line `prog: error: message` (exit status 2);
+    a mistyped option gets a "did you mean"."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, '%s: error: %s (see %s --help)\n' % (self.prog, message, self.prog))
+        self.exit(EXIT_USAGE, '%s: error: %s%s (see %s --help)\n'
+                  % (self.prog, message, self._guess(message), self.prog))
+
+    def _guess(self, message):
+        if not message.startswith('unrecognized arguments:'):
+            return ''
+        known = [o for action in self._actions for o in action.option_strings]
+        guesses = []
+        for word in message.split(':', 1)[1].split():
+            close = difflib.get_close_matches(word.split('=')[0], known, n=1)
+            if word.startswith('-') and close:
+                guesses.append(close[0])
+        return '; did you mean %s?' % ', '.join(guesses) if guesses else ''
 
 
 @dataclass(frozen=True)
@@ -93,7 +110,7 @@ def add_run_options(parser):
                         help="version to run: scratch, gluon or both (default: the section's "
                              "own, e.g. 3.3 is the Gluon linear regression)")
     add_ctx_option(parser)
-    parser.add_argument('--epochs', type=int_at_least(0, 'epochs'), metavar='N',
+    parser.add_argument('--epochs', type=int_at_least(1, 'epochs'), metavar='N',
                         help='number of epochs (num_epochs; default: the book\'s)')
     parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
                         help="minibatch size (default: the book's)")
@@ -149,13 +166,52 @@ def impls_to_run(spec, impl):
 
 
 def check_hyperparameters_apply(spec, impls, hyperparameters):
-    """Before any training: every hyperparameter given must exist in every version to run."""
+    """Before any training: every hyperparameter given must exist in every version to run and
+    have a value it can run with (with or without --quick)."""
     for impl in impls:
         try:
             check_hyperparameters(spec.number, impl, spec.impls[impl], hyperparameters,
                                   _option_name)
+            check_values(spec.number, impl, spec.impls[impl], hyperparameters, _option_name)
         except ValueError as error:
             raise UsageError(str(error)) from None
+
+
+def check_out_folder(path, option='--out'):
+    """Before any training: `path` can be a folder we write into (it, or the nearest folder
+    above it that exists, takes a file); UsageError naming `option` otherwise. Leaves nothing."""
+    try:
+        path.encode('utf-8')
+    except UnicodeEncodeError:
+        raise UsageError('%s %r is not a UTF-8 name, which metrics.json cannot record; choose '
+                         'another folder name' % (option, path)) from None
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError('%s %s is a file, not a folder' % (option, path))
+    folder = os.path.abspath(path)
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if os.path.exists(folder) or parent == folder:   # a file on the way
+            raise UsageError('%s %s cannot be created: %s is not a folder'
+                             % (option, path, folder))
+        folder = parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError('%s %s is not writable (%s: %s); choose another folder'
+                         % (option, path, folder, error.strerror)) from None
+
+
+def say_quick_overrides(spec, impls, hyperparameters, stream=None):
+    """Under --quick, say which of the user's values replace quick mode's own."""
+    said = set()
+    for impl in impls:
+        for name, given, value in quick_overridden(spec.number, hyperparameters,
+                                                   tunable(spec.impls[impl])):
+            if name not in said:
+                said.add(name)
+                print('ch3: note: using your %s=%r, not --quick\'s %r'
+                      % (name, given, value), file=stream or sys.stderr)
 
 
 def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
@@ -170,6 +226,9 @@ def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
     parse_ctx(ctx)   # a missing GPU is reported before anything runs
     check_hyperparameters_apply(spec, impls, hyperparameters)
     out = out or os.path.join('out', spec.number)
+    check_out_folder(out)
+    if quick:
+        say_quick_overrides(spec, impls, hyperparameters)
     results = []
     for name in impls:
         folder = os.path.join(out, name) if impl == 'both' else out
@@ -227,6 +286,10 @@ def report_command(args, parser):
     from ch3.harness.report import build_report
     sections = [s.strip() for s in args.sections.split(',') if s.strip()] if args.sections else None
     parse_ctx(args.ctx)
+    if sections:
+        for number in sections:
+            get_section(number)   # ValueError (with a guess) before anything runs
+    check_out_folder(args.out)
     report = build_report(args.out, quick=args.quick, ctx=args.ctx, seed=args.seed,
                           sections=sections)
     return EXIT_OK if not report['failed'] else EXIT_FAILED
@@ -269,9 +332,11 @@ def build_parser():
 
 
 def report_user_error(parser, error):
-    """Print `prog: error: message` on stderr (the argparse convention) and return exit status 2."""
-    message = str(error).strip() or type(error).__name__
-    sys.stderr.write('%s: error: %s\n' % (parser.prog, message))
+    """Print `prog: error: message` on stderr (the argparse convention, one line: a message of
+    several lines is joined) and return exit status 2."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    message = '; '.join(lines) or type(error).__name__
+    sys.stderr.write('%s: error: %s\n' % (parser.prog, message.replace(':;', ':')))
     return EXIT_USAGE
 
 
@@ -293,7 +358,10 @@ def main(argv=None):
     with interrupt.handle_signals():
         try:
             parser = build_parser()
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:   # reported by the subcommand's parser: one prefix, with a guess
+                (getattr(args, 'command_parser', None) or parser).error(
+                    'unrecognized arguments: %s' % ' '.join(extra))
             if args.command is None:
                 parser.print_help()
                 return EXIT_OK
