@@ -31,7 +31,7 @@ from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercis
 from ch3.harness.launch import LAUNCH_HELP, configure_launch, launch_command
 from ch3.harness.registry import (check_hyperparameters, check_values, get_section,
                                   list_sections, run_section, tunable)
-from ch3.harness.settings import quick_overridden
+from ch3.harness.settings import QUICK, quick_overridden
 from ch3.book.training import TrainingDiverged
 from ch3.harness.results import (UsageError, in_book_order, metrics_record, summary_line,
                                  write_metrics, wrote_line)
@@ -42,6 +42,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HYPERPARAMETER_OPTIONS = OrderedDict([('epochs', 'num_epochs'), ('batch_size', 'batch_size'),
                                       ('lr', 'lr'), ('kvstore', 'kvstore')])
 IMPL_CHOICES = ('scratch', 'gluon', 'both')
+OWN_OPTIONS = ('ctx', 'quick', 'out', 'seed')   # never hyperparameters given with --set
 
 # Errors that come from what the user asked for, not from a bug: one line, exit status 2.
 # FileNotFoundError covers a missing data set, OSError a failed download or an unwritable --out.
@@ -62,7 +63,7 @@ class CommandParser(argparse.ArgumentParser):
         known = [o for action in self._actions for o in action.option_strings]
         guesses = []
         for word in message.split(':', 1)[1].split():
-            close = difflib.get_close_matches(word.split('=')[0], known, n=1)
+            close = difflib.get_close_matches(word.split('=')[0], known, n=1, cutoff=0.75)
             if word.startswith('-') and close:
                 guesses.append(close[0])
         return '; did you mean %s?' % ', '.join(guesses) if guesses else ''
@@ -104,29 +105,75 @@ def parse_assignment(text):
 
 # ---- `ch3 run` and the scripts: the shared run options ----
 
-def add_run_options(parser):
-    """Add the options common to `ch3 run` and scripts/sec3_*.py (everything after SECTION)."""
-    parser.add_argument('--impl', choices=IMPL_CHOICES,
-                        help="version to run: scratch, gluon or both (default: the section's "
-                             "own, e.g. 3.3 is the Gluon linear regression)")
+def _defaults(spec):
+    """{hyperparameter: default} of a section, from its default version first."""
+    import inspect
+    defaults = OrderedDict()
+    for impl in [spec.default_impl] + [i for i in in_book_order(spec.impls)
+                                       if i != spec.default_impl]:
+        parameters = inspect.signature(spec.impls[impl]).parameters
+        for name in tunable(spec.impls[impl]):
+            defaults.setdefault(name, parameters[name].default)
+    return defaults
+
+
+def _default_text(defaults, name):
+    return 'default: %r' % (defaults[name],) if name in defaults else ''
+
+
+def add_run_options(parser, spec=None):
+    """Add the options common to `ch3 run` and scripts/sec3_*.py (everything after SECTION);
+    for one section (`spec`, the scripts) only the options it takes, with their defaults."""
+    defaults = _defaults(spec) if spec else None
+
+    def takes(name):
+        return defaults is None or name in defaults
+
+    def default(name, generic):
+        return _default_text(defaults, name) if defaults is not None else generic
+    if spec is None:
+        parser.add_argument('--impl', choices=IMPL_CHOICES,
+                            help="version to run: scratch, gluon or both (default: the section's "
+                                 "own, e.g. 3.3 is the Gluon linear regression)")
+    elif len(spec.impls) > 1:
+        parser.add_argument('--impl', choices=in_book_order(spec.impls) + ['both'],
+                            help='version to run (default: %s)' % spec.default_impl)
     add_ctx_option(parser)
-    parser.add_argument('--epochs', type=int_at_least(1, 'epochs'), metavar='N',
-                        help='number of epochs (num_epochs; default: the book\'s)')
-    parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
-                        help="minibatch size (default: the book's)")
-    parser.add_argument('--lr', type=positive_number(), metavar='X',
-                        help="learning rate (default: the book's)")
-    parser.add_argument('--kvstore', metavar='NAME',
-                        help="MXNet kvstore of the Gluon trainer: device (default), local, or "
-                             "dist_sync / dist_async inside `ch3 launch`")
-    parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
-                        default=[], metavar='NAME=VALUE',
-                        help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
+    if takes('num_epochs'):
+        parser.add_argument('--epochs', type=int_at_least(1, 'epochs'), metavar='N',
+                            help='number of epochs, num_epochs (%s)'
+                                 % default('num_epochs', "default: the book's"))
+    if takes('batch_size'):
+        parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
+                            help='minibatch size (%s)' % default('batch_size', "default: the book's"))
+    if takes('lr'):
+        parser.add_argument('--lr', type=positive_number(), metavar='X',
+                            help='learning rate (%s)' % default('lr', "default: the book's"))
+    if takes('kvstore'):
+        parser.add_argument('--kvstore', metavar='NAME',
+                            help="MXNet kvstore of the Gluon trainer: device (default), local, or "
+                                 "dist_sync / dist_async inside `ch3 launch`")
+    others = [name for name in defaults or ()
+              if name not in HYPERPARAMETER_OPTIONS.values() and name not in OWN_OPTIONS]
+    if defaults is None or others:
+        parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
+                            default=[], metavar='NAME=VALUE',
+                            help='any other hyperparameter of the section, e.g. --set wd=3; '
+                                 'repeatable' if defaults is None else
+                                 'another hyperparameter, repeatable; this section takes (with '
+                                 'its default): %s' % ', '.join('%s=%r' % (n, defaults[n])
+                                                                for n in others))
+    else:
+        parser.set_defaults(overrides=[])
     add_seed_option(parser)
     parser.add_argument('--out', metavar='DIR',
-                        help='folder for metrics.json and the figures (default: out/SECTION)')
+                        help='folder for metrics.json and the figures (default: out/%s)'
+                             % (spec.number if spec else 'SECTION'))
+    quick = QUICK.get(spec.number) if spec else None
     parser.add_argument('--quick', action='store_true',
-                        help='train briefly on a subset (smoke runs, CI)')
+                        help='train briefly on a subset (smoke runs, CI)%s; values you type win'
+                             % (': ' + ', '.join('%s=%r' % kv for kv in quick.items())
+                                if quick else ''))
     return parser
 
 
@@ -140,7 +187,7 @@ def hyperparameters_from_args(args):
     for name, value in getattr(args, 'overrides', []):
         if name in chosen:
             raise UsageError('hyperparameter %s is given twice' % name)
-        if name in ('ctx', 'quick', 'out', 'seed'):
+        if name in OWN_OPTIONS:
             raise UsageError('%s is an option of its own: use --%s, not --set' % (name, name))
         chosen[name] = value
     return chosen
