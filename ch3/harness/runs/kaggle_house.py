@@ -69,6 +69,9 @@ def select_better_model(train_features, train_labels, candidates=BETTER_CANDIDAT
     [... with train_log_rmse, valid_log_rmse], 'best': the candidate with the lowest valid}."""
     if not candidates:
         raise ValueError('select_better_model needs at least one candidate {hidden, lr, wd}')
+    if verbose:   # the book stops at its linear model; what follows is ours
+        print('--- beyond the book: %d MLP candidates, each scored by the same %d-fold validation'
+              % (len(candidates), k))
     scored = []
     for spec in candidates:
         def train_fn(X_train, y_train, X_valid, y_valid, spec=spec):
