@@ -109,7 +109,7 @@ def test_set_parses_python_literals_and_falls_back_to_text():
     (['run', '3.6', '--quick', '--set', 'num_epochs=2.5'],
      'section 3.6 (scratch): num_epochs (--epochs) must be an integer, got 2.5'),
     (['run', '3.16', '--quick', '--set', 'k=1'], 'k (--set k=...) must be >= 2, got 1'),
-    (['run', '3.12', '--set', 'lambdas=[0, -1]'], 'must be a list of numbers >= 0'),
+    (['run', '3.6', '--set', 'lr=0'], 'lr (--lr) must be a finite number > 0, got 0'),
     (['run', '3.2', '--batch-size', '2.5'], "batch size must be an integer, got '2.5'"),
     (['run', '3.2', '--impl', 'torch'], "argument --impl: invalid choice: 'torch'"),
     (['run', '3.1', '--impl', 'gluon'], 'section 3.1 has no gluon version; it has: scratch'),

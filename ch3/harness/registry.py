@@ -119,7 +119,7 @@ def check_hyperparameters(section, impl, fn, hyperparameters, option_name=None):
 COUNTS = {'num_epochs': 1, 'batch_size': 1, 'batch': 1, 'k': 2, 'subset': 1, 'n': 1,
           'n_train': 1, 'n_test': 1, 'num_examples': 1, 'num_inputs': 1, 'num_outputs': 1,
           'num_hiddens': 1, 'num_hiddens1': 1, 'num_hiddens2': 1, 'repeats': 1, 'fd_entries': 1,
-          'max_degree': 1, 'num_workers': 0}
+          'max_degree': 0, 'num_workers': 0}
 POSITIVE = ('lr', 'step')   # finite numbers > 0
 NON_NEGATIVE = ('wd', 'lambd')
 
@@ -138,23 +138,16 @@ def value_problem(name, value, default):
         if value < COUNTS[name]:
             return 'must be >= %d, got %r' % (COUNTS[name], value)
         return None
-    if name == 'lambdas':
-        values = value if isinstance(value, (list, tuple)) else [value]
-        if not values or any(value_problem('lambd', v, 0.0) for v in values):
-            return 'must be a list of numbers >= 0, got %r' % (value,)
-        return None
     if isinstance(default, bool):
         return None if isinstance(value, bool) else 'must be True or False, got %r' % (value,)
     if _is_int(default) and not _is_int(value) and name not in POSITIVE + NON_NEGATIVE:
         return 'must be an integer, got %r' % (value,)
     if isinstance(default, numbers.Real) or name in POSITIVE + NON_NEGATIVE:
+        bound = ' > 0' if name in POSITIVE else ' >= 0' if name in NON_NEGATIVE else ''
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-                not math.isfinite(value):
-            return 'must be a finite number, got %r' % (value,)
-        if name in POSITIVE and value <= 0:
-            return 'must be > 0, got %r' % (value,)
-        if name in NON_NEGATIVE and value < 0:
-            return 'must be >= 0, got %r' % (value,)
+                not math.isfinite(value) or (name in POSITIVE and value <= 0) or \
+                (name in NON_NEGATIVE and value < 0):
+            return 'must be a finite number%s, got %r' % (bound, value)
     return None
 
 
