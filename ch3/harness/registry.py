@@ -133,6 +133,8 @@ def value_problem(name, value, default):
     if name in COUNTS:
         if value is None and default is None:
             return None
+        if name == 'num_hiddens' and isinstance(value, (list, tuple)) and value:   # widths
+            return next(filter(None, (value_problem(name, v, default) for v in value)), None)
         if not _is_int(value):
             return 'must be an integer, got %r' % (value,)
         if value < COUNTS[name]:
