@@ -27,7 +27,7 @@ import traceback
 from collections import OrderedDict
 
 from ch3.context import ctx_names
-from ch3.harness.compare import IMPL_LABELS, compare, format_number, is_series
+from ch3.harness.compare import IMPL_LABELS, compare, format_number, is_number, is_series
 from ch3.harness.registry import get_section, list_sections, run_section
 from ch3.harness.results import IMPL_ORDER, in_book_order, metrics_record, write_metrics
 from ch3.utils import atomic_write
@@ -199,6 +199,9 @@ def _environment():
                              trim_blocks=True, lstrip_blocks=True)
     env.filters['num'] = format_number
     env.filters['impl'] = lambda impl: IMPL_LABELS.get(impl, impl)
+    # numbers align right and never wrap; lists and text wrap inside their column, so a long
+    # value cannot push the book's column out of view
+    env.filters['cell'] = lambda value: 'num' if value is None or is_number(value) else 'txt'
     return env
 
 
