@@ -146,7 +146,7 @@ def compare(final, book, impl=None, headline=None):
     'test_acc' or 'lambd=3/w_norm'. Returns a Comparison."""
     book = book or {}
     ours = OrderedDict((path, value) for path, value in flatten(final or {}))
-    by_keys = {frozenset(path): path for path in ours}
+    by_keys = {frozenset(split_impl(path)[1]): path for path in ours}
     result = Comparison(book_history=book_history(book, impl))
     matched = set()
     for path, value in flatten(book):
