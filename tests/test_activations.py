@@ -116,7 +116,9 @@ def test_section_reports_tiny_differences_and_saves_the_figures(tmp_path, impl):
     for name in ALL_NAMES:
         assert final[name + '_value_max_abs_diff'] < 1e-6
         assert final[name + '_grad_max_abs_diff'] < 1e-6
-    assert len(final) == 2 * len(ALL_NAMES) + 2 + (len(ALL_NAMES) if impl == 'scratch' else 0)
+    # the derivatives at 0 that the book's text states, beside which the report puts ours
+    assert final['sigmoid_grad_at_0'] == 0.25 and final['tanh_grad_at_0'] == 1.0
+    assert len(final) == 2 * len(ALL_NAMES) + 4 + (len(ALL_NAMES) if impl == 'scratch' else 0)
     assert max(final['book_max_abs_diff'], final['exercise_max_abs_diff']) < 1e-6
     assert final['relu_value_max_abs_diff'] == 0 and final['relu_grad_max_abs_diff'] == 0
     files = ['activations_%s.png' % impl, 'activations_exercise_%s.png' % impl]

@@ -4,6 +4,7 @@ import os
 import runpy
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_impl_both_writes_one_metrics_file_per_version(tmp_path, capsys):
     assert (scratch['impl'], gluon['impl']) == ('scratch', 'gluon')
     assert scratch['section'] == gluon['section'] == '3.2'
     assert not (tmp_path / 'metrics.json').exists()
-    assert stdout.index('3.2 scratch:') < stdout.index('3.2 gluon:')   # the book's order
+    assert stdout.index('3.2 from scratch: loss ') < stdout.index('3.2 Gluon: loss ')   # book order
 
 
 def test_set_parses_python_literals_and_falls_back_to_text():
@@ -101,7 +102,14 @@ def test_set_parses_python_literals_and_falls_back_to_text():
     (['run', '9.9'], "unknown section '9.9'; known sections: 3.1, 3.2"),
     (['run', '3.2', '--lr', '-1'], "argument --lr: must be a finite number > 0, got '-1'"),
     (['run', '3.2', '--lr', 'fast'], "argument --lr: must be a number, got 'fast'"),
-    (['run', '3.2', '--epochs', '-1'], 'argument --epochs: epochs must be >= 0, got -1'),
+    (['run', '3.2', '--epochs', '-1'], 'argument --epochs: epochs must be >= 1, got -1'),
+    (['run', '3.2', '--epochs', '0'], 'argument --epochs: epochs must be >= 1, got 0'),
+    (['run', '3.6', '--quik'], 'unrecognized arguments: --quik; did you mean --quick?'),
+    (['run', '3.66'], "unknown section '3.66'"),
+    (['run', '3.6', '--quick', '--set', 'num_epochs=2.5'],
+     'section 3.6 (scratch): num_epochs (--epochs) must be an integer, got 2.5'),
+    (['run', '3.16', '--quick', '--set', 'k=1'], 'k (--set k=...) must be >= 2, got 1'),
+    (['run', '3.6', '--set', 'lr=0'], 'lr (--lr) must be a finite number > 0, got 0'),
     (['run', '3.2', '--batch-size', '2.5'], "batch size must be an integer, got '2.5'"),
     (['run', '3.2', '--impl', 'torch'], "argument --impl: invalid choice: 'torch'"),
     (['run', '3.1', '--impl', 'gluon'], 'section 3.1 has no gluon version; it has: scratch'),
@@ -203,8 +211,8 @@ def test_the_installed_command_and_python_m_ch3_behave_the_same(tmp_path, monkey
     done = subprocess.run([ch3_script, 'run', '3.99'], capture_output=True, text=True,
                           timeout=120, cwd=str(tmp_path))
     assert done.returncode == 2 and done.stdout == ''
-    assert done.stderr == "ch3 run: error: unknown section '3.99'; known sections: %s\n" \
-        % ', '.join(s['section'] for s in ch3.list_sections())
+    assert done.stderr == "ch3 run: error: unknown section '3.99'; known sections: %s " \
+        "(did you mean 3.9?)\n" % ', '.join(s['section'] for s in ch3.list_sections())
     monkeypatch.setattr(sys, 'argv', ['ch3', 'run', '3.99'])   # python -m ch3 run 3.99
     with pytest.raises(SystemExit) as stop:
         runpy.run_module('ch3', run_name='__main__')
@@ -261,3 +269,149 @@ def test_metrics_json_is_standard_json_with_non_finite_values_as_null(tmp_path):
         'final.loss': 'nan', 'history[0].loss': 'inf', 'history[1].loss': '-inf'}
     write_metrics({'final': {'loss': 0.25}}, str(path))
     assert 'non_finite' not in json.loads(path.read_text(encoding='utf-8'))
+# ---- every count of every section and version is checked before training ----
+
+def _count_cases():
+    """(section, impl, argv tail) for --epochs 0 and each count hyperparameter at 0."""
+    import inspect
+    from ch3.harness.registry import COUNTS, get_section, tunable
+    cases = []
+    for entry in ch3.list_sections():
+        spec = get_section(entry['section'])
+        for impl, fn in spec.impls.items():
+            cases.append((spec.number, impl, ['--epochs', '0']))
+            for name in tunable(fn):
+                if name in COUNTS:
+                    low = COUNTS[name] - 1
+                    cases.append((spec.number, impl, ['--set', '%s=%d' % (name, low)]))
+                    cases.append((spec.number, impl, ['--set', '%s=%d' % (name, -1)]))
+    return cases
+
+
+COUNT_CASES = _count_cases()
+
+
+@pytest.mark.parametrize('section, impl, tail', COUNT_CASES,
+                         ids=['%s-%s-%s' % (s, i, '='.join(t).lstrip('-')) for s, i, t in COUNT_CASES])
+@pytest.mark.parametrize('quick', [False, True], ids=['full', 'quick'])
+def test_zero_counts_are_refused_in_one_line_before_training(section, impl, tail, quick,
+                                                             tmp_path, monkeypatch, capsys):
+    def trained(*args, **kwargs):
+        raise AssertionError('training started')
+    monkeypatch.setattr(cli, 'run_section', trained)
+    out = tmp_path / 'never'
+    argv = ['run', section, '--impl', impl, '--out', str(out)] + tail + (['--quick'] if quick
+                                                                         else [])
+    try:
+        status = cli.main(argv)
+    except SystemExit as stop:   # argparse's own check of --epochs
+        status = stop.code
+    err = capsys.readouterr().err
+    assert status == 2 and err.count('\n') == 1 and 'Traceback' not in err, err
+    assert err.startswith('ch3 run: error: ')
+    assert not out.exists()
+
+
+def test_the_counts_checked_cover_every_section_and_version():
+    covered = {(s, i) for s, i, _ in COUNT_CASES}
+    assert covered == {(e['section'], impl) for e in ch3.list_sections() for impl in e['impls']}
+    assert {'num_epochs', 'batch_size', 'k', 'subset', 'n_train'} <= \
+        {t[1].split('=')[0] for _, _, t in COUNT_CASES if t[0] == '--set'}
+
+
+def test_the_library_refuses_zero_counts_too():
+    with pytest.raises(ValueError, match='num_epochs must be >= 1, got 0'):
+        ch3.run_section('3.10', impl='gluon', quick=True, num_epochs=0, verbose=False)
+    with pytest.raises(ValueError, match='subset must be >= 1, got 0'):
+        ch3.run_section('3.6', quick=True, subset=0, verbose=False)
+
+
+@pytest.mark.parametrize('argv', [['run', '3.10', '--epochs', '0', '--quick'],
+                                  ['run', '3.6', '--quick', '--set', 'subset=0'],
+                                  ['run', '3.16', '--quick', '--set', 'k=0'],
+                                  ['run', '3.6', '--quik']])
+def test_the_command_exits_2_in_one_line_without_traceback(argv, tmp_path):
+    out = tmp_path / 'never'
+    done = subprocess.run([sys.executable, '-m', 'ch3'] + argv + ['--out', str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 2 and done.stdout == ''
+    assert done.stderr.count('\n') == 1 and done.stderr.startswith('ch3 run: error: ')
+    assert 'Traceback' not in done.stderr and not out.exists()
+
+
+def _read_only_folder(tmp_path):
+    """A folder no file can be created in: chmod 555, or for root (whom modes do not stop) a
+    folder of sysfs."""
+    folder = tmp_path / 'read-only'
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.access(str(folder), os.W_OK):
+        return '/sys/ch3-never'
+    return str(folder / 'out')
+
+
+@pytest.mark.parametrize('command', ['run', 'report'])
+def test_an_unwritable_out_fails_at_once_naming_out(command, tmp_path):
+    out = _read_only_folder(tmp_path)
+    argv = [sys.executable, '-m', 'ch3', command] + (['3.6'] if command == 'run' else []) + \
+        ['--quick', '--out', out]
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert time.perf_counter() - start < 5
+    assert done.returncode == 2 and done.stderr.count('\n') == 1, done.stderr
+    assert done.stderr.startswith('ch3 %s: error: --out %s is not writable' % (command, out))
+    assert not os.path.exists(out)
+
+
+def test_out_must_be_a_utf8_name_and_a_folder(tmp_path, capsys):
+    odd = os.fsdecode(os.path.join(os.fsencode(str(tmp_path)), b'caf\xe9'))
+    status, _, err = _run(['run', '3.2', '--out', odd], capsys)
+    assert status == 2 and '--out' in err and 'not a UTF-8 name' in err
+    afile = tmp_path / 'file'
+    afile.write_text('x')
+    status, _, err = _run(['run', '3.2', '--out', str(afile)], capsys)
+    assert status == 2 and 'is a file, not a folder' in err
+    status, _, err = _run(['run', '3.2', '--out', str(afile / 'sub')], capsys)
+    assert status == 2 and 'is not a folder' in err
+    assert sorted(os.listdir(str(tmp_path))) == ['file']
+
+
+def test_typed_values_win_over_quick_and_it_is_said(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def recorder(section, **kwargs):
+        seen.update(kwargs)
+        return {'section': section, 'impl': kwargs['impl'], 'quick': True, 'final': {}}
+    monkeypatch.setattr(cli, 'run_section', recorder)
+    status, _, err = _run(['run', '3.6', '--quick', '--epochs', '3', '--out', str(tmp_path)],
+                          capsys)
+    assert status == 0 and seen['num_epochs'] == 3
+    assert "ch3: note: using your num_epochs=3, not --quick's 2" in err
+    from ch3.harness.settings import apply_quick
+    assert apply_quick('3.6', {'num_epochs': 7}, ['num_epochs', 'subset']) == \
+        {'num_epochs': 7, 'subset': 2000}
+
+
+def test_missing_data_is_one_line_with_the_command_line_way(monkeypatch, capsys):
+    from ch3.data import kaggle_house
+    monkeypatch.setenv('CH3_DATA_DIR', '/nonexistent')
+
+    def missing(*args, **kwargs):
+        raise kaggle_house._not_found([('/nonexistent/kaggle_house', 'no such folder')])
+    monkeypatch.setattr(cli, 'run_section', missing)
+    status, _, err = _run(['run', '3.16', '--out', '/tmp/ch3-never-written'], capsys)
+    assert status == 2 and err.count('\n') == 1
+    assert '--set data_dir=<folder>' in err and 'CH3_DATA_DIR' in err
+
+
+def test_run_summary_names_the_headline_beside_the_book_and_the_figures(tmp_path, capsys):
+    status, out, _ = _run(['run', '3.6', '--quick', '--out', str(tmp_path)], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith('3.6 from scratch'))
+    assert lines[summary].startswith("3.6 from scratch (quick run: not the book's settings): "
+                                     'test accuracy ')
+    assert lines[summary].endswith(', book 0.84')
+    assert lines[summary + 1].startswith('  beside the book: train accuracy ')
+    assert lines[-1] == 'wrote %s; figure: %s' % (tmp_path / 'metrics.json',
+                                                  tmp_path / 'softmax_scratch_predictions.png')

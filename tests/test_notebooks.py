@@ -16,7 +16,13 @@ import pytest
 
 import ch3
 from ch3.harness.registry import get_section
-from ch3.harness.report import flatten
+from ch3.harness import compare as _compare
+
+
+def flatten(nested):
+    """{'normal_w': ...}: the book's nested numbers under one-level names."""
+    return {'_'.join(path): value for path, value in _compare.flatten(nested)}
+
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
@@ -207,7 +213,7 @@ def test_result_takes_the_last_epoch_and_compare_flattens_nested_book_numbers():
         result('3.99', 'scratch', history)
     table = compare(result('3.11', 'gluon', normal={'w': [1.2, -3.4, 5.6], 'b': 5.0}))
     book_w = flatten(get_section('3.11').book)['normal_w']
-    assert table.loc['normal_w'].tolist() == ['[1.2, -3.4, 5.6]',
+    assert table.loc['normal · w'].tolist() == ['[1.2, -3.4, 5.6]',
                                               '[%s]' % ', '.join('%.4g' % v for v in book_w)]
     from ch3.book import softmax
     assert source(softmax.net).startswith('def net(X, W, b):')

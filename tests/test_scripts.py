@@ -11,6 +11,9 @@ import pytest
 
 import ch3
 from ch3.harness import cli
+from ch3.harness.compare import IMPL_LABELS
+from ch3.harness.registry import tunable
+from ch3.harness.scripting import run_script
 
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / 'scripts'
 SECTION_SCRIPTS = sorted(SCRIPTS.glob('sec3_*.py'))
@@ -76,7 +79,41 @@ def test_script_passes_the_common_options_to_the_library(path, tmp_path, monkeyp
                       'quick': True}]
     with open(tmp_path / 'metrics.json', encoding='utf-8') as handle:
         assert json.load(handle)['final'] == {'loss': 0.25}
-    assert '%s %s: loss 0.25' % (number, default) in capsys.readouterr().out
+    assert "%s %s (quick run: not the book's settings): " % (number, IMPL_LABELS[default]) \
+        in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('path', SECTION_SCRIPTS, ids=lambda p: p.stem)
+def test_script_help_lists_its_sections_own_options_with_their_defaults(path, capsys):
+    import inspect
+    number = _section_of(path)
+    spec = ch3.harness.registry.get_section(number)
+    with pytest.raises(SystemExit) as stop:
+        run_script(number, ['--help'])
+    assert stop.value.code == 0
+    text = ' '.join(capsys.readouterr().out.split())
+    assert spec.title in text and 'default: %s' % spec.default_impl in text \
+        if len(spec.impls) > 1 else '--impl' not in text
+    takes = set()
+    for fn in spec.impls.values():
+        takes |= set(tunable(fn))
+    defaults = {}
+    for impl in [spec.default_impl] + sorted(spec.impls):   # the section's own version first
+        for name, p in inspect.signature(spec.impls[impl]).parameters.items():
+            defaults.setdefault(name, p.default)
+    for option, name in cli.HYPERPARAMETER_OPTIONS.items():
+        flag = '--' + option.replace('_', '-')
+        assert (flag + ' ' in text) == (name in takes), (number, flag)
+        if name in takes and name != 'kvstore':
+            assert 'default: %r)' % (defaults[name],) in text, (number, flag)
+    for name in takes - set(cli.HYPERPARAMETER_OPTIONS.values()) - set(cli.OWN_OPTIONS):
+        assert '%s=%r' % (name, defaults[name]) in text, (number, name)
+    # an option the section does not take is refused, with the same one-line error
+    if 'lr' not in takes:
+        with pytest.raises(SystemExit) as stop:
+            run_script(number, ['--lr', '0.1'])
+        assert stop.value.code == 2
+        assert 'unrecognized arguments: --lr 0.1' in capsys.readouterr().err
 
 
 def test_a_script_trains_for_real(tmp_path):

@@ -68,8 +68,9 @@ GLUON_NAMESPACE = 'gluon/dataset/fashion-mnist/'
 
 INSTALL_HINT = ('Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, '
                 'puts it in %s), or copy the four files %s (.gz or uncompressed) into '
-                '$MXNET_HOME/datasets/fashion-mnist (default ~/.mxnet/datasets/fashion-mnist), '
-                'or pass root=<folder holding them>.'
+                '$MXNET_HOME/datasets/fashion-mnist (default ~/.mxnet/datasets/fashion-mnist; '
+                'on the command line set the environment variable MXNET_HOME=<dir>), or from '
+                'Python pass root=<folder holding them>.'
                 % (DEBIAN_DIR, ', '.join(name + '.gz' for name in ALL_FILES)))
 
 

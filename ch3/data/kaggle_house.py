@@ -51,10 +51,10 @@ SHA1 = {  # the book's hashes (as in ../shared/data/kaggle_house/SHA1SUMS)
 }
 ID, LABEL = schema.ID, schema.LABEL
 
-INSTALL_HINT = ('Put %s and %s into a folder and pass data_dir=<folder>, or set CH3_DATA_DIR so '
-                'that $CH3_DATA_DIR/kaggle_house holds them, or call with download=True to fetch '
-                'them from %s into $MXNET_HOME/datasets/kaggle_house.'
-                % (TRAIN_FILE, TEST_FILE, BASE_URL))
+INSTALL_HINT = ('Put %s and %s into a folder and pass data_dir=<folder> (on the command line: '
+                '--set data_dir=<folder>), or set the environment variable CH3_DATA_DIR=<dir> so '
+                'that <dir>/kaggle_house holds them; from Python, download=True fetches them from '
+                '%s into $MXNET_HOME/datasets/kaggle_house.' % (TRAIN_FILE, TEST_FILE, BASE_URL))
 
 
 class KaggleHouseFormatError(DataFormatError):

@@ -15,9 +15,11 @@ the traceback instead.
 import argparse
 import ast
 import contextlib
+import difflib
 import json
 import os
 import sys
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -28,7 +30,9 @@ from ch3.context import parse_ctx
 from ch3.harness.distributed import is_distributed, worker_folder
 from ch3.harness.exercises.cli import EXERCISE_HELP, configure_exercise, exercise_command
 from ch3.harness.launch import LAUNCH_HELP, configure_launch, launch_command
-from ch3.harness.registry import check_hyperparameters, get_section, list_sections, run_section
+from ch3.harness.registry import (check_hyperparameters, check_values, get_section,
+                                  list_sections, run_section, tunable)
+from ch3.harness.settings import QUICK, quick_overridden
 from ch3.book.training import TrainingDiverged
 from ch3.harness.results import (UsageError, in_book_order, metrics_record, relocate,
                                  summary_line, write_metrics, wrote_line)
@@ -40,6 +44,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HYPERPARAMETER_OPTIONS = OrderedDict([('epochs', 'num_epochs'), ('batch_size', 'batch_size'),
                                       ('lr', 'lr'), ('kvstore', 'kvstore')])
 IMPL_CHOICES = ('scratch', 'gluon', 'both')
+OWN_OPTIONS = ('ctx', 'quick', 'out', 'seed')   # never hyperparameters given with --set
 
 # Errors that come from what the user asked for, not from a bug: one line, exit status 2.
 # FileNotFoundError covers a missing data set, OSError a failed download or an unwritable --out.
@@ -47,10 +52,23 @@ USER_ERRORS = (ValueError, TrainingDiverged, OSError)
 
 
 class CommandParser(argparse.ArgumentParser):
-    """argparse parser whose errors are a single line `prog: error: message` (exit status 2)."""
+    """argparse parser whose errors are a single line `prog: error: message` (exit status 2);
+    a mistyped option gets a "did you mean"."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, '%s: error: %s (see %s --help)\n' % (self.prog, message, self.prog))
+        self.exit(EXIT_USAGE, '%s: error: %s%s (see %s --help)\n'
+                  % (self.prog, message, self._guess(message), self.prog))
+
+    def _guess(self, message):
+        if not message.startswith('unrecognized arguments:'):
+            return ''
+        known = [o for action in self._actions for o in action.option_strings]
+        guesses = []
+        for word in message.split(':', 1)[1].split():
+            close = difflib.get_close_matches(word.split('=')[0], known, n=1, cutoff=0.75)
+            if word.startswith('-') and close:
+                guesses.append(close[0])
+        return '; did you mean %s?' % ', '.join(guesses) if guesses else ''
 
 
 @dataclass(frozen=True)
@@ -89,29 +107,75 @@ def parse_assignment(text):
 
 # ---- `ch3 run` and the scripts: the shared run options ----
 
-def add_run_options(parser):
-    """Add the options common to `ch3 run` and scripts/sec3_*.py (everything after SECTION)."""
-    parser.add_argument('--impl', choices=IMPL_CHOICES,
-                        help="version to run: scratch, gluon or both (default: the section's "
-                             "own, e.g. 3.3 is the Gluon linear regression)")
+def _defaults(spec):
+    """{hyperparameter: default} of a section, from its default version first."""
+    import inspect
+    defaults = OrderedDict()
+    for impl in [spec.default_impl] + [i for i in in_book_order(spec.impls)
+                                       if i != spec.default_impl]:
+        parameters = inspect.signature(spec.impls[impl]).parameters
+        for name in tunable(spec.impls[impl]):
+            defaults.setdefault(name, parameters[name].default)
+    return defaults
+
+
+def _default_text(defaults, name):
+    return 'default: %r' % (defaults[name],) if name in defaults else ''
+
+
+def add_run_options(parser, spec=None):
+    """Add the options common to `ch3 run` and scripts/sec3_*.py (everything after SECTION);
+    for one section (`spec`, the scripts) only the options it takes, with their defaults."""
+    defaults = _defaults(spec) if spec else None
+
+    def takes(name):
+        return defaults is None or name in defaults
+
+    def default(name, generic):
+        return _default_text(defaults, name) if defaults is not None else generic
+    if spec is None:
+        parser.add_argument('--impl', choices=IMPL_CHOICES,
+                            help="version to run: scratch, gluon or both (default: the section's "
+                                 "own, e.g. 3.3 is the Gluon linear regression)")
+    elif len(spec.impls) > 1:
+        parser.add_argument('--impl', choices=in_book_order(spec.impls) + ['both'],
+                            help='version to run (default: %s)' % spec.default_impl)
     add_ctx_option(parser)
-    parser.add_argument('--epochs', type=int_at_least(0, 'epochs'), metavar='N',
-                        help='number of epochs (num_epochs; default: the book\'s)')
-    parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
-                        help="minibatch size (default: the book's)")
-    parser.add_argument('--lr', type=positive_number(), metavar='X',
-                        help="learning rate (default: the book's)")
-    parser.add_argument('--kvstore', metavar='NAME',
-                        help="MXNet kvstore of the Gluon trainer: device (default), local, or "
-                             "dist_sync / dist_async inside `ch3 launch`")
-    parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
-                        default=[], metavar='NAME=VALUE',
-                        help='any other hyperparameter of the section, e.g. --set wd=3; repeatable')
+    if takes('num_epochs'):
+        parser.add_argument('--epochs', type=int_at_least(1, 'epochs'), metavar='N',
+                            help='number of epochs, num_epochs (%s)'
+                                 % default('num_epochs', "default: the book's"))
+    if takes('batch_size'):
+        parser.add_argument('--batch-size', type=int_at_least(1, 'batch size'), metavar='N',
+                            help='minibatch size (%s)' % default('batch_size', "default: the book's"))
+    if takes('lr'):
+        parser.add_argument('--lr', type=positive_number(), metavar='X',
+                            help='learning rate (%s)' % default('lr', "default: the book's"))
+    if takes('kvstore'):
+        parser.add_argument('--kvstore', metavar='NAME',
+                            help="MXNet kvstore of the Gluon trainer: device (default), local, or "
+                                 "dist_sync / dist_async inside `ch3 launch`")
+    others = [name for name in defaults or ()
+              if name not in HYPERPARAMETER_OPTIONS.values() and name not in OWN_OPTIONS]
+    if defaults is None or others:
+        parser.add_argument('--set', dest='overrides', type=parse_assignment, action='append',
+                            default=[], metavar='NAME=VALUE',
+                            help='any other hyperparameter of the section, e.g. --set wd=3; '
+                                 'repeatable' if defaults is None else
+                                 'another hyperparameter, repeatable; this section takes (with '
+                                 'its default): %s' % ', '.join('%s=%r' % (n, defaults[n])
+                                                                for n in others))
+    else:
+        parser.set_defaults(overrides=[])
     add_seed_option(parser)
     parser.add_argument('--out', metavar='DIR',
-                        help='folder for metrics.json and the figures (default: out/SECTION)')
+                        help='folder for metrics.json and the figures (default: out/%s)'
+                             % (spec.number if spec else 'SECTION'))
+    quick = QUICK.get(spec.number) if spec else None
     parser.add_argument('--quick', action='store_true',
-                        help='train briefly on a subset (smoke runs, CI)')
+                        help='train briefly on a subset (smoke runs, CI)%s; values you type win'
+                             % (': ' + ', '.join('%s=%r' % kv for kv in quick.items())
+                                if quick else ''))
     return parser
 
 
@@ -125,7 +189,7 @@ def hyperparameters_from_args(args):
     for name, value in getattr(args, 'overrides', []):
         if name in chosen:
             raise UsageError('hyperparameter %s is given twice' % name)
-        if name in ('ctx', 'quick', 'out', 'seed'):
+        if name in OWN_OPTIONS:
             raise UsageError('%s is an option of its own: use --%s, not --set' % (name, name))
         chosen[name] = value
     return chosen
@@ -151,13 +215,52 @@ def impls_to_run(spec, impl):
 
 
 def check_hyperparameters_apply(spec, impls, hyperparameters):
-    """Before any training: every hyperparameter given must exist in every version to run."""
+    """Before any training: every hyperparameter given must exist in every version to run and
+    have a value it can run with (with or without --quick)."""
     for impl in impls:
         try:
             check_hyperparameters(spec.number, impl, spec.impls[impl], hyperparameters,
                                   _option_name)
+            check_values(spec.number, impl, spec.impls[impl], hyperparameters, _option_name)
         except ValueError as error:
             raise UsageError(str(error)) from None
+
+
+def check_out_folder(path, option='--out'):
+    """Before any training: `path` can be a folder we write into (it, or the nearest folder
+    above it that exists, takes a file); UsageError naming `option` otherwise. Leaves nothing."""
+    try:
+        path.encode('utf-8')
+    except UnicodeEncodeError:
+        raise UsageError('%s %r is not a UTF-8 name, which metrics.json cannot record; choose '
+                         'another folder name' % (option, path)) from None
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError('%s %s is a file, not a folder' % (option, path))
+    folder = os.path.abspath(path)
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if os.path.exists(folder) or parent == folder:   # a file on the way
+            raise UsageError('%s %s cannot be created: %s is not a folder'
+                             % (option, path, folder))
+        folder = parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError('%s %s is not writable (%s: %s); choose another folder'
+                         % (option, path, folder, error.strerror)) from None
+
+
+def say_quick_overrides(spec, impls, hyperparameters, stream=None):
+    """Under --quick, say which of the user's values replace quick mode's own."""
+    said = set()
+    for impl in impls:
+        for name, given, value in quick_overridden(spec.number, hyperparameters,
+                                                   tunable(spec.impls[impl])):
+            if name not in said:
+                said.add(name)
+                print('ch3: note: using your %s=%r, not --quick\'s %r'
+                      % (name, given, value), file=stream or sys.stderr)
 
 
 def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
@@ -172,6 +275,9 @@ def run_and_write(section, impl=None, ctx='cpu', seed=0, quick=False, out=None,
     parse_ctx(ctx)   # a missing GPU is reported before anything runs
     check_hyperparameters_apply(spec, impls, hyperparameters)
     out = out or os.path.join('out', spec.number)
+    check_out_folder(out)
+    if quick:
+        say_quick_overrides(spec, impls, hyperparameters)
     # the whole folder is replaced at the end, or left as it was when a run fails (no figure of a
     # diverged run survives); the workers of a distributed job share `out` (each its worker-<rank>)
     staged = (contextlib.nullcontext(out) if is_distributed(hyperparameters.get('kvstore') or '')
@@ -241,6 +347,10 @@ def report_command(args, parser):
     from ch3.harness.report import build_report
     sections = [s.strip() for s in args.sections.split(',') if s.strip()] if args.sections else None
     parse_ctx(args.ctx)
+    if sections:
+        for number in sections:
+            get_section(number)   # ValueError (with a guess) before anything runs
+    check_out_folder(args.out)
     report = build_report(args.out, quick=args.quick, ctx=args.ctx, seed=args.seed,
                           sections=sections)
     return EXIT_OK if not report['failed'] else EXIT_FAILED
@@ -283,9 +393,11 @@ def build_parser():
 
 
 def report_user_error(parser, error):
-    """Print `prog: error: message` on stderr (the argparse convention) and return exit status 2."""
-    message = str(error).strip() or type(error).__name__
-    sys.stderr.write('%s: error: %s\n' % (parser.prog, message))
+    """Print `prog: error: message` on stderr (the argparse convention, one line: a message of
+    several lines is joined) and return exit status 2."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    message = '; '.join(lines) or type(error).__name__
+    sys.stderr.write('%s: error: %s\n' % (parser.prog, message.replace(':;', ':')))
     return EXIT_USAGE
 
 
@@ -307,7 +419,10 @@ def main(argv=None):
     with interrupt.handle_signals():
         try:
             parser = build_parser()
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:   # reported by the subcommand's parser: one prefix, with a guess
+                (getattr(args, 'command_parser', None) or parser).error(
+                    'unrecognized arguments: %s' % ' '.join(extra))
             if args.command is None:
                 parser.print_help()
                 return EXIT_OK

@@ -3,7 +3,6 @@ the book's or the quick setting of a hyperparameter, plot per-epoch histories, a
 beside the book's. The notebooks build and train the models themselves with ch3.book."""
 import inspect
 
-from ch3.harness import report
 from ch3.harness.registry import get_section
 from ch3.harness.settings import QUICK as QUICK_CAPS, quick_from_environment
 
@@ -44,7 +43,7 @@ def setting(section, name, book_value, quick=None):
 
 
 def result(section, impl, history=(), **final):
-    """A result as report.compare takes it: the last epoch of `history` (loss, train_acc,
+    """A result as compare takes it: the last epoch of `history` (loss, train_acc,
     test_acc) plus the named numbers in `final`."""
     get_section(section)   # ValueError for an unknown section number
     last = dict(history[-1]) if history else {}
@@ -54,25 +53,13 @@ def result(section, impl, history=(), **final):
 
 
 def compare(*results):
-    """Our numbers beside the book's recorded ones as a DataFrame, one column per result and per
-    section; nested numbers on both sides are flattened ({'normal': {'w': ..}} -> normal_w) so
-    they meet in one row. Prints the book's notes (its text entries we report no value for)."""
-    import pandas as pd
-    numbers = []
+    """Our numbers beside the book's recorded ones as a DataFrame (ch3.harness.compare.frame);
+    prints the book's notes."""
+    from ch3.harness.compare import compare as compare_one, frame
     for r in results:
-        if r['section'] not in numbers:
-            numbers.append(r['section'])
-    books = [report.flatten(get_section(n).book) for n in numbers]
-    ours = set().union(*(report.flatten(r.get('final')) for r in results))
-    for number, book in zip(numbers, books):
-        for key, text in report.book_notes(book):
-            if key not in ours:
-                print('book %s, %s: %s' % (number, key, text))
-    rows = report.comparison(results, books)
-    columns = ['ours %s (%s)' % (r['impl'], r['section']) for r in results] + \
-              ['book %s' % n for n in numbers]
-    return pd.DataFrame([[report.format_value(v) for v in mine + book] for _, mine, book in rows],
-                        index=[key for key, _, _ in rows], columns=columns)
+        for row in compare_one(r.get('final'), get_section(r['section']).book, r['impl']).notes:
+            print('book %s, %s: %s' % (r['section'], row.label, row.book))
+    return frame(*results)
 
 
 BOOK_ROW = ('loss', 'train_acc', 'test_acc')   # a book history row given as a list (3.6, 3.7)

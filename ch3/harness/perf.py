@@ -1,4 +1,4 @@
-"""Performance helpers for the chapter's benchmark (issue 8): the CPU's peak FP32 FLOP/s, the
+"""Performance helpers for the chapter's benchmark: the CPU's peak FP32 FLOP/s, the
 FLOPs of one training epoch of a dense classifier (softmax regression, the MLP), a measured
 matrix-multiply ceiling, and MXNet's profiler summarised as a table of the top costs.
 
@@ -315,9 +315,9 @@ def openblas_coretype(info=None):
     or None when it has no AVX2 + FMA (then OpenBLAS' own choice is as good).
 
     MXNet 1.9.1's wheel bundles OpenBLAS 0.3.13 (DYNAMIC_ARCH), which picks its kernels by CPU
-    model number. A model it does not know -- this VM's Xeon, newer than the library -- gets
-    the SSE3 'Prescott' kernels: a 2048-square nd.dot ran at 28 GFLOP/s instead of 76 with the
-    'Haswell' ones, and the from-scratch MLP epoch (nd.dot) took 2.3x as long. Naming the core
+    model number. A model it does not know -- a Xeon newer than the library -- gets the SSE3
+    'Prescott' kernels, which run a large nd.dot (and so the from-scratch MLP's epoch) several
+    times slower than the 'Haswell' ones (docs/performance.md). Naming the core
     by its flags is safe where the model is known too: OpenBLAS then picks the same kernels, and
     it falls back by itself (SkylakeX to Haswell) when the CPU or OS lacks AVX-512.
     """
@@ -357,16 +357,15 @@ def _defaults(environ):
 # Thread profiles, chosen with CH3_THREADS before ch3 is imported (MXNet's OpenMP runtime reads
 # them once, when the library loads, so they hold for the whole process):
 #   'mxnet' (default): MXNet's own choice. On x86 it runs every operator, matrix products
-#       included, on half the processors (it assumes two hyperthreads per core); with this VM's
-#       2 single-thread cores that is one core. Best when Python's dispatch of many small
+#       included, on half the processors (it assumes two hyperthreads per core); on a machine
+#       whose cores have one thread each that is half of them. Best when Python's dispatch of many small
 #       operators is the limit: softmax regression, the Kaggle MLPs (3.16).
 #   'gemm': matrix products (oneDNN, OpenBLAS) on every physical core, MXNet's own elementwise
-#       kernels on one thread (2 threads made them slower here), and OpenMP threads that spin
-#       for a while between products instead of sleeping (waking a sleeping vCPU cost about
-#       0.2 ms per product on this VM, more than the product saved). Best when matrix products
-#       are the limit: the 784-256-10 MLPs (3.9, 3.10, 3.13), about 25% faster here; dispatch-
-#       bound runs get slower (3.16 took 37% longer), because the spinning thread competes with
-#       Python for the second core.
+#       kernels on one thread (more made them slower), and OpenMP threads that spin for a
+#       while between products instead of sleeping (waking a sleeping virtual CPU can cost more
+#       than a small product saves). Best when matrix products are the limit: the 784-256-10
+#       MLPs (3.9, 3.10, 3.13); dispatch-bound runs (3.16) get slower, because the spinning
+#       thread competes with Python for a core (docs/performance.md has the measurements).
 THREAD_PROFILES = ('mxnet', 'gemm')
 GEMM_SPINCOUNT = '100000'   # libgomp's spins before sleeping: 2.7 ms of `pause` on this CPU
 

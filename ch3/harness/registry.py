@@ -5,9 +5,12 @@ The registry imports the run modules (ch3.harness.runs.*) and the exercise modul
 (ch3.harness.exercises.sec3_*); they never import it. A module that fails to import is an error
 here, never a silent gap in `ch3 list` or the report.
 """
+import difflib
 import importlib
 import inspect
 import json
+import math
+import numbers
 import time
 
 from ch3.context import as_ctx_list, ctx_names
@@ -58,7 +61,10 @@ def _get(entries, number, kind, hint):
     number = str(number).strip()
     if number not in entries:
         known = ', '.join(sorted(entries, key=number_key))
-        raise ValueError('unknown %s %r; known %ss: %s%s' % (kind, number, kind, known, hint))
+        close = difflib.get_close_matches(number, list(entries), n=1)
+        guess = ' (did you mean %s?)' % close[0] if close else ''
+        raise ValueError('unknown %s %r; known %ss: %s%s%s'
+                         % (kind, number, kind, known, guess, hint))
     return entries[number][0]
 
 
@@ -108,6 +114,59 @@ def check_hyperparameters(section, impl, fn, hyperparameters, option_name=None):
                              % (section, impl, name, how, ', '.join(accepted) or 'none'))
 
 
+# Hyperparameters that count something: an integer of at least this much (epochs, folds, batch
+# sizes, sample counts, widths). `subset` may also be None (all examples).
+COUNTS = {'num_epochs': 1, 'batch_size': 1, 'batch': 1, 'k': 2, 'subset': 1, 'n': 1,
+          'n_train': 1, 'n_test': 1, 'num_examples': 1, 'num_inputs': 1, 'num_outputs': 1,
+          'num_hiddens': 1, 'num_hiddens1': 1, 'num_hiddens2': 1, 'repeats': 1, 'fd_entries': 1,
+          'max_degree': 0, 'num_workers': 0}
+POSITIVE = ('lr', 'step')   # finite numbers > 0
+NON_NEGATIVE = ('wd', 'lambd')
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def value_problem(name, value, default):
+    """Why `value` cannot be the hyperparameter `name` (whose default is `default`), or None."""
+    if name in COUNTS:
+        if value is None and default is None:
+            return None
+        if name == 'num_hiddens' and isinstance(value, (list, tuple)) and value:   # widths
+            return next(filter(None, (value_problem(name, v, default) for v in value)), None)
+        if not _is_int(value):
+            return 'must be an integer, got %r' % (value,)
+        if value < COUNTS[name]:
+            return 'must be >= %d, got %r' % (COUNTS[name], value)
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else 'must be True or False, got %r' % (value,)
+    if _is_int(default) and not _is_int(value) and name not in POSITIVE + NON_NEGATIVE:
+        return 'must be an integer, got %r' % (value,)
+    if isinstance(default, numbers.Real) or name in POSITIVE + NON_NEGATIVE:
+        bound = ' > 0' if name in POSITIVE else ' >= 0' if name in NON_NEGATIVE else ''
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+                not math.isfinite(value) or (name in POSITIVE and value <= 0) or \
+                (name in NON_NEGATIVE and value < 0):
+            return 'must be a finite number%s, got %r' % (bound, value)
+    return None
+
+
+def check_values(section, impl, fn, hyperparameters, option_name=None):
+    """ValueError unless each given hyperparameter has a value the section can run with (counts
+    >= 1, integers where the default is one, finite learning rates), before anything runs."""
+    parameters = inspect.signature(fn).parameters
+    for name, value in hyperparameters.items():
+        default = parameters[name].default if name in parameters else None
+        problem = value_problem(name, value, default)
+        if problem:
+            option = option_name(name) if option_name else name
+            raise ValueError('section %s (%s): %s %s'
+                             % (section, impl, name if option == name else
+                                '%s (%s)' % (name, option), problem))
+
+
 def run_section(section, impl=None, ctx=None, seed=0, quick=False, out=None, verbose=True,
                 **hyperparameters):
     """Run one section's scratch or Gluon version; return its JSON-serializable result dict."""
@@ -118,6 +177,7 @@ def run_section(section, impl=None, ctx=None, seed=0, quick=False, out=None, ver
                          % (spec.number, impl, ', '.join(sorted(spec.impls))))
     fn = spec.impls[impl]
     check_hyperparameters(spec.number, impl, fn, hyperparameters)
+    check_values(spec.number, impl, fn, hyperparameters)
     contexts = as_ctx_list(ctx)
     check_devices(spec.number, impl, contexts, spec.multi_device)
     if quick:

@@ -87,30 +87,37 @@ def write_metrics(record, path):
     return path
 
 
-def _describe(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        return '%.4g' % value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list) and len(value) <= 4 and all(isinstance(v, (int, float))
-                                                          for v in value):
-        return '[%s]' % ', '.join(_describe(v) for v in value)
-    return None
-
-
 def summary_line(result):
-    """One line naming a run and its final numbers, e.g. '3.6 scratch: loss 0.57, test_acc 0.81'."""
-    parts = ['%s %s' % (key, _describe(value))
-             for key, value in (result.get('final') or {}).items() if _describe(value) is not None]
-    return '%s %s: %s' % (result['section'], result['impl'], ', '.join(parts) or 'done')
+    """What a run printed last: its headline beside the book's, quick runs marked, e.g.
+    '3.6 from scratch (quick run): test accuracy 0.663, book 0.84', then up to four more of
+    the book's numbers beside ours on a second line."""
+    from ch3.harness.compare import IMPL_LABELS, compare, format_number, is_series
+    from ch3.harness.registry import get_section
+    spec = get_section(result['section'])
+    compared = compare(result.get('final'), spec.book, result['impl'], spec.headline)
+    name = '%s %s%s' % (result['section'], IMPL_LABELS.get(result['impl'], result['impl']),
+                        ' (quick run: not the book\'s settings)' if result.get('quick') else '')
+    row = compared.headline
+    if row is None:
+        line = '%s: done' % name
+    else:
+        line = '%s: %s %s' % (name, row.label, format_number(row.ours))
+        if row.book is not None:
+            line += ', book %s' % format_number(row.book)
+    others = [r for r in compared.pairs if r is not row and not is_series(r.ours)
+              and not isinstance(r.ours, (dict, str))][:4]
+    if others:
+        line += '\n  beside the book: ' + ', '.join(
+            '%s %s (book %s)' % (r.label, format_number(r.ours), format_number(r.book))
+            for r in others)
+    return line
 
 
 def wrote_line(path, result):
-    """'wrote PATH and N figure(s)' for a finished run."""
+    """'wrote PATH; figures: A.png, B.png' for a finished run (figures named by their paths)."""
     figures = [f for f in result.get('figures') or [] if f]
-    return 'wrote %s%s' % (path, ' and %d figure(s)' % len(figures) if figures else '')
+    return 'wrote %s%s' % (path, '; figure%s: %s' % ('s' if len(figures) > 1 else '',
+                                                     ', '.join(figures)) if figures else '')
 
 
 def classifier_result(hyperparameters, history, figures=(), **extra):

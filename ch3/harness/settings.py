@@ -1,8 +1,8 @@
 """Run settings that are not the book's: quick mode and the one-device rule, in one place.
 
-Quick mode (`ch3 run --quick`, `ch3 report --quick`, CH3_QUICK=1, the tests) is a set of caps on
-a section's hyperparameters: a number is capped (min of the user's value and the cap), anything
-else is replaced unless the user set it. The book layer never sees `quick`.
+Quick mode (`ch3 run --quick`, `ch3 report --quick`, CH3_QUICK=1, the tests) is a set of small
+values for a section's hyperparameters, used for those the user did not set: what the user typed
+wins (`quick_overridden` names them so the command can say so). The book layer never sees `quick`.
 """
 import os
 
@@ -29,23 +29,22 @@ def quick_from_environment(environ=None):
     return value not in ('', '0')
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def apply_quick(section, hyperparameters, accepted):
-    """The hyperparameters of a quick run of `section`: its caps applied to what the user gave;
-    only names in `accepted` (what the version takes) are set."""
+    """The hyperparameters of a quick run of `section`: its quick values for those the user did
+    not give; only names in `accepted` (what the version takes) are set."""
     chosen = dict(hyperparameters)
-    for name, cap in QUICK.get(section, {}).items():
-        if name not in accepted:
-            continue
-        given = chosen.get(name)
-        if given is None:
-            chosen[name] = cap
-        elif _is_number(given) and _is_number(cap):
-            chosen[name] = min(given, cap)
+    for name, value in QUICK.get(section, {}).items():
+        if name in accepted and chosen.get(name) is None:
+            chosen[name] = value
     return chosen
+
+
+def quick_overridden(section, hyperparameters, accepted):
+    """[(name, given, quick value)] for the hyperparameters the user set that quick mode would
+    have set otherwise (the user's value is used)."""
+    return [(name, hyperparameters[name], value) for name, value in QUICK.get(section, {}).items()
+            if name in accepted and hyperparameters.get(name) is not None
+            and hyperparameters[name] != value]
 
 
 def check_devices(section, impl, contexts, multi_device_impls):

@@ -12,7 +12,8 @@ class Section:
     verbose and the section's hyperparameters (book defaults in its signature), and returns
     {"hyperparameters": {...}, "history": [...], "final": {...}, "figures": [...]}.
     `multi_device` names the versions that split a batch across several devices; `book` holds
-    the book's reference numbers for the report.
+    the book's reference numbers for the report; `headline` the key path ('test_acc',
+    'lambd=3/w_norm') of the one number a summary shows beside the book's.
     """
     number: str
     title: str
@@ -20,3 +21,4 @@ class Section:
     default_impl: str = 'scratch'
     book: Dict[str, object] = field(default_factory=dict)
     multi_device: Tuple[str, ...] = ('gluon',)
+    headline: str = ''

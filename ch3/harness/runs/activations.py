@@ -31,6 +31,14 @@ def agreement(ours, theirs):
     return diffs
 
 
+def derivatives_at_zero(version, ctx=None):
+    """sigmoid'(0) and tanh'(0), the values the book's text states (0.25 and 1)."""
+    from mxnet import nd
+    zero = nd.zeros((1,), ctx=ctx)
+    curves = (scratch_curves if version == 'scratch' else gluon_curves)(zero, book.ACTIVATIONS)
+    return {'%s_grad_at_0' % name: float(curves[name][1].asscalar()) for name in ('sigmoid', 'tanh')}
+
+
 def _check_grid(low, high, step):
     if not high > low or not step > 0:
         raise ValueError('the grid needs low < high and step > 0, got low=%r, high=%r, step=%r'
@@ -54,6 +62,7 @@ def _run(version, ctx, out, low, high, step, verbose):
             name = 'activations%s_%s.png' % ('' if group == 'book' else '_exercise', version)
             fig = book.activation_figure(x, [(n, v, g) for n, (v, g) in ours.items()])
             figures.append(finish(fig, out, name))
+    final.update(derivatives_at_zero(version, ctx[0] if ctx else None))
     if verbose:
         for key, value in final.items():
             print('%-44s %.3g' % (key, value))
@@ -78,6 +87,7 @@ def run_gluon(ctx=None, out=None, low=book.GRID[0], high=book.GRID[1], step=book
 SECTIONS = [
     Section('3.8', 'Multilayer perceptron: activation functions and their derivatives',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            headline='sigmoid_grad_at_0',
             book={'grid': 'nd.arange(-8.0, 8.0, 0.1)', 'sigmoid_grad_at_0': 0.25,
                   'tanh_grad_at_0': 1.0, 'source': 'd2l-zh notebooks, commit ea74109',
                   'note': 'the book plots ReLU, sigmoid, tanh and their autograd gradients; '

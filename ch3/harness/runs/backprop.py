@@ -64,7 +64,7 @@ def finite_difference_errors(X, y, params, names, lambd, activation, fd_entries,
 
 def bias_exercise(batch_size, num_inputs, num_hiddens, num_outputs, lambd, activation,
                   fd_entries, device):
-    """3.14 exercise (issue 16): with biases b1, b2, the hand-derived dJ/db1 = sum_i dJ/dZ_i and
+    """3.14 exercise: with biases b1, b2, the hand-derived dJ/db1 = sum_i dJ/dZ_i and
     dJ/db2 = sum_i dJ/dO_i against autograd and finite differences."""
     X, y, W1, W2, b1, b2 = problem(batch_size, num_inputs, num_hiddens, num_outputs, device, True)
     _, cache = book.forward(X, y, W1, W2, lambd, activation, b1, b2)
@@ -166,6 +166,7 @@ def run_gluon(ctx=None, out=None, batch_size=256, num_inputs=784, num_hiddens=25
 SECTIONS = [
     Section('3.14', 'Forward propagation, backward propagation and computational graphs',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            headline='J',
             book={'note': 'no printed numbers; the intermediates kept grow linearly with the '
                           'number of layers and with the batch size',
                   'source': 'd2l-zh notebooks, commit ea74109'}),

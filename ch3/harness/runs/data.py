@@ -26,19 +26,23 @@ def _cut(images, labels, subset, shard):
 
 
 def fashion_mnist_iters(batch_size, contexts, subset=None, shard=None, resize=None,
-                        pipeline='fast', last_batch='keep', root=None, num_workers=0):
+                        pipeline='fast', last_batch='keep', root=None, num_workers=0,
+                        test_subset=None):
     """(train_iter, test_iter) for a run: the book's load_data_fashion_mnist, or, with a subset,
-    the first `subset` images of each split with the training split cut to `shard`
-    (num_parts, index); batches on the one device of `contexts`, or on the CPU for splitting
-    when there are several."""
+    the first `subset` images of each split (`test_subset` of the test split when given) with
+    the training split cut to `shard` (num_parts, index); batches on the one device of
+    `contexts`, or on the CPU for splitting when there are several. last_batch: the training
+    split's last, smaller batch is kept ('keep', the book's) or dropped ('discard'); the test
+    split keeps every image."""
     data_ctx = contexts[0] if len(contexts) == 1 else None
-    if subset is None and shard is None:
+    if subset is None and shard is None and test_subset is None:
         return book.load_data_fashion_mnist(batch_size, resize, root, pipeline, num_workers,
                                             data_ctx, last_batch)
     iters = []
     for train in (True, False):
         images, labels = load_fashion_mnist_arrays(root, train=train)
-        images, labels = _cut(images, labels, subset, shard if train else None)
+        count = subset if train or test_subset is None else test_subset
+        images, labels = _cut(images, labels, count, shard if train else None)
         iters.append(book.fashion_mnist_iter(images, labels, batch_size, train, resize, pipeline,
                                              num_workers, data_ctx,
                                              last_batch if train else 'keep'))

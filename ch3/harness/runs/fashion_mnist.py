@@ -140,6 +140,7 @@ def run_gluon(ctx=None, out=None, batch_size=256, num_workers=0, subset=None, se
 SECTIONS = [
     Section('3.5', 'Image classification data set (Fashion-MNIST)',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            headline='train_size',
             book={'train_size': 60000, 'test_size': 10000, 'sample_shape': [28, 28, 1],
                   'sample_dtype': 'uint8', 'first_label': 2, 'label_dtype': 'int32',
                   'first_nine_first_last': ['pullover', 'coat'],

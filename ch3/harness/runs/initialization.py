@@ -272,6 +272,7 @@ def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, num_hidd
 SECTIONS = [
     Section('3.15', 'Numerical stability and model initialization',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
+            headline='vanishing_layer_30',
             book={'vanishing_layer_30': 1e-21, 'exploding_layer_30': 9e20,
                   'initializers_mxnet_default_bound': book.DEFAULT_INIT_SCALE,
                   'source': 'd2l-zh notebooks, commit ea74109 (numerical-stability-and-init.ipynb)',

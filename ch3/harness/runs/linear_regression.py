@@ -111,12 +111,13 @@ BOOK_3_3 = {'loss': [0.040749, 0.000158, 0.000050], 'w': [1.9998881, -3.399974],
 
 SECTIONS = [
     Section('3.1', 'Linear regression: vectorized vs element-wise addition',
-            {'scratch': run_vectorization}, multi_device=(),
+            {'scratch': run_vectorization}, multi_device=(), headline='speedup',
             book={'source': SOURCE,
                   'note': 'the book times 1000 scalar additions in a Python loop against one '
                           'vectorized add and finds the latter orders of magnitude faster'}),
     Section('3.2', 'Linear regression from scratch', {'scratch': run_scratch, 'gluon': run_gluon},
-            default_impl='scratch', book=BOOK_3_2),
+            default_impl='scratch', book=BOOK_3_2, headline='loss'),
     Section('3.3', 'Concise linear regression (Gluon)',
-            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_3_3),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_3_3,
+            headline='loss'),
 ]

@@ -99,8 +99,8 @@ def _book(history, name):
 SECTIONS = [
     Section('3.9', 'Multilayer perceptron from scratch',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch',
-            book=_book(BOOK_SCRATCH_HISTORY, 'mlp-scratch.ipynb')),
+            book=_book(BOOK_SCRATCH_HISTORY, 'mlp-scratch.ipynb'), headline='test_acc'),
     Section('3.10', 'Concise multilayer perceptron (Gluon)',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon',
-            book=_book(BOOK_GLUON_HISTORY, 'mlp-gluon.ipynb')),
+            book=_book(BOOK_GLUON_HISTORY, 'mlp-gluon.ipynb'), headline='test_acc'),
 ]

@@ -133,5 +133,5 @@ BOOK = {'normal': {'train_loss': 0.0069049126, 'test_loss': 0.011304694,
 SECTIONS = [
     Section('3.11', 'Model selection, underfitting and overfitting (polynomial fitting)',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK,
-            multi_device=()),
+            multi_device=(), headline='normal/test_loss'),
 ]

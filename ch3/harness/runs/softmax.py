@@ -1,6 +1,5 @@
 """Runs of sections 3.4, 3.6 and 3.7 (the book's code is ch3.book.softmax): data, figures and
 the JSON result; quick mode and the kvstore come from the harness."""
-import math
 
 import numpy as np
 from mxnet import autograd, nd
@@ -12,14 +11,9 @@ from ch3.book.training import evaluate_accuracy
 from ch3.book.fashion_mnist import get_fashion_mnist_labels, show_fashion_mnist
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.results import classifier_result
+from ch3.harness.compare import json_number as _json_number
 from ch3.harness.runs import Section
 from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
-
-
-def _json_number(value):
-    """A float for JSON; inf and nan become the strings 'inf', '-inf', 'nan' (strict JSON)."""
-    value = float(value)
-    return value if math.isfinite(value) else str(value)
 
 
 def _numbers(array):
@@ -186,10 +180,13 @@ BOOK_GLUON = {     # softmax-regression-gluon.ipynb
 SECTIONS = [
     Section('3.4', 'Softmax regression: softmax, cross-entropy and numerical stability',
             {'scratch': run_model_scratch, 'gluon': run_model_gluon}, default_impl='scratch',
+            headline='exp_50',
             book={'exp_50': 5.184705528587072e+21,
                   'note': "the notes' hint: exp(50) is large; float32 overflows above exp(88.72)"}),
     Section('3.6', 'Softmax regression from scratch',
-            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch', book=BOOK_SCRATCH),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='scratch', book=BOOK_SCRATCH,
+            headline='test_acc'),
     Section('3.7', 'Concise softmax regression (Gluon)',
-            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_GLUON),
+            {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_GLUON,
+            headline='test_acc'),
 ]

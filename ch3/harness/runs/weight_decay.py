@@ -130,5 +130,5 @@ BOOK = {'w_norm': {'scratch': {'lambd=0': 11.611941, 'lambd=3': 0.04225087},
 # One device only: with batch 1 there is nothing to split over several devices.
 SECTIONS = [
     Section('3.12', 'Weight decay', {'scratch': run_scratch, 'gluon': run_gluon},
-            default_impl='scratch', book=BOOK, multi_device=()),
+            default_impl='scratch', book=BOOK, multi_device=(), headline='lambd=3/w_norm'),
 ]
