@@ -219,56 +219,6 @@ def test_the_installed_command_and_python_m_ch3_behave_the_same(tmp_path, monkey
     assert stop.value.code == 2 and capsys.readouterr().err == done.stderr
 
 
-# --- a run's folder: the earlier one or the new one, never a mix; standard JSON -----------------
-
-def _listing(folder):
-    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
-
-
-def test_a_diverging_run_leaves_no_figure_and_the_earlier_folder_as_it_was(tmp_path, capsys):
-    out = tmp_path / 'run'
-    status, _, err = _run(['run', '3.2', '--quick', '--lr', '1e9', '--out', str(out)], capsys)
-    assert status == 2 and 'diverged' in err
-    assert os.listdir(tmp_path) == []   # no figure, no folder
-    assert _run(['run', '3.2', '--quick', '--out', str(out)], capsys)[0] == 0
-    earlier = _listing(out)
-    assert sorted(earlier) == ['linreg_scatter.png', 'metrics.json']
-    status, _, _ = _run(['run', '3.2', '--quick', '--lr', '1e9', '--seed', '5', '--out',
-                         str(out)], capsys)
-    assert status == 2 and _listing(out) == earlier and os.listdir(tmp_path) == ['run']
-
-
-def test_run_replaces_the_folder_whole_and_refuses_one_it_did_not_write(tmp_path, capsys):
-    out = tmp_path / 'run'
-    assert _run(['run', '3.2', '--quick', '--out', str(out)], capsys)[0] == 0
-    (out / 'stale-figure.png').write_bytes(b'from an older run')
-    assert _run(['run', '3.3', '--quick', '--out', str(out)], capsys)[0] == 0
-    assert sorted(os.listdir(out)) == ['metrics.json']   # 3.3 draws no figure
-    mine = tmp_path / 'mine'
-    mine.mkdir()
-    (mine / 'notes.txt').write_text('not ch3 output')
-    status, _, err = _run(['run', '3.3', '--quick', '--out', str(mine)], capsys)
-    assert status == 2 and 'holds files ch3 did not write' in err and err.count('\n') == 1
-    assert os.listdir(mine) == ['notes.txt']
-
-
-def test_metrics_json_is_standard_json_with_non_finite_values_as_null(tmp_path):
-    from ch3.harness.results import write_metrics
-    path = tmp_path / 'metrics.json'
-    write_metrics({'final': {'loss': float('nan'), 'test_acc': 0.5},
-                   'history': [{'loss': float('inf')}, {'loss': -float('inf')}]}, str(path))
-    text = path.read_text(encoding='utf-8')
-
-    def refuse(name):
-        raise ValueError('not standard JSON: %s' % name)
-    record = json.loads(text, parse_constant=refuse)   # what JavaScript's JSON.parse accepts
-    assert record['final'] == {'loss': None, 'test_acc': 0.5}
-    assert record['history'] == [{'loss': None}, {'loss': None}]
-    assert record['non_finite'] == {
-        'note': 'these values were not finite numbers and are written as null',
-        'final.loss': 'nan', 'history[0].loss': 'inf', 'history[1].loss': '-inf'}
-    write_metrics({'final': {'loss': 0.25}}, str(path))
-    assert 'non_finite' not in json.loads(path.read_text(encoding='utf-8'))
 # ---- every count of every section and version is checked before training ----
 
 def _count_cases():
@@ -415,3 +365,55 @@ def test_run_summary_names_the_headline_beside_the_book_and_the_figures(tmp_path
     assert lines[summary + 1].startswith('  beside the book: train accuracy ')
     assert lines[-1] == 'wrote %s; figure: %s' % (tmp_path / 'metrics.json',
                                                   tmp_path / 'softmax_scratch_predictions.png')
+
+
+# --- a run's folder: the earlier one or the new one, never a mix; standard JSON -----------------
+
+def _listing(folder):
+    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
+
+
+def test_a_diverging_run_leaves_no_figure_and_the_earlier_folder_as_it_was(tmp_path, capsys):
+    out = tmp_path / 'run'
+    status, _, err = _run(['run', '3.2', '--quick', '--lr', '1e9', '--out', str(out)], capsys)
+    assert status == 2 and 'diverged' in err
+    assert os.listdir(tmp_path) == []   # no figure, no folder
+    assert _run(['run', '3.2', '--quick', '--out', str(out)], capsys)[0] == 0
+    earlier = _listing(out)
+    assert sorted(earlier) == ['linreg_scatter.png', 'metrics.json']
+    status, _, _ = _run(['run', '3.2', '--quick', '--lr', '1e9', '--seed', '5', '--out',
+                         str(out)], capsys)
+    assert status == 2 and _listing(out) == earlier and os.listdir(tmp_path) == ['run']
+
+
+def test_run_replaces_the_folder_whole_and_refuses_one_it_did_not_write(tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert _run(['run', '3.2', '--quick', '--out', str(out)], capsys)[0] == 0
+    (out / 'stale-figure.png').write_bytes(b'from an older run')
+    assert _run(['run', '3.3', '--quick', '--out', str(out)], capsys)[0] == 0
+    assert sorted(os.listdir(out)) == ['metrics.json']   # 3.3 draws no figure
+    mine = tmp_path / 'mine'
+    mine.mkdir()
+    (mine / 'notes.txt').write_text('not ch3 output')
+    status, _, err = _run(['run', '3.3', '--quick', '--out', str(mine)], capsys)
+    assert status == 2 and 'holds files ch3 did not write' in err and err.count('\n') == 1
+    assert os.listdir(mine) == ['notes.txt']
+
+
+def test_metrics_json_is_standard_json_with_non_finite_values_as_null(tmp_path):
+    from ch3.harness.results import write_metrics
+    path = tmp_path / 'metrics.json'
+    write_metrics({'final': {'loss': float('nan'), 'test_acc': 0.5},
+                   'history': [{'loss': float('inf')}, {'loss': -float('inf')}]}, str(path))
+    text = path.read_text(encoding='utf-8')
+
+    def refuse(name):
+        raise ValueError('not standard JSON: %s' % name)
+    record = json.loads(text, parse_constant=refuse)   # what JavaScript's JSON.parse accepts
+    assert record['final'] == {'loss': None, 'test_acc': 0.5}
+    assert record['history'] == [{'loss': None}, {'loss': None}]
+    assert record['non_finite'] == {
+        'note': 'these values were not finite numbers and are written as null',
+        'final.loss': 'nan', 'history[0].loss': 'inf', 'history[1].loss': '-inf'}
+    write_metrics({'final': {'loss': 0.25}}, str(path))
+    assert 'non_finite' not in json.loads(path.read_text(encoding='utf-8'))

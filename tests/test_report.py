@@ -254,40 +254,6 @@ def test_a_failing_section_is_shown_and_the_command_exits_non_zero(tmp_path, mon
     assert format_number(get_section('3.3').book['loss'][-1]) in page
 
 
-def test_format_value_and_flatten():
-    assert report.format_value(0.82634) == '0.8263'
-    assert report.format_value(4.9e-05) == '4.9e-05'
-    assert report.format_value([2, -3.4]) == '[2, -3.4]'
-    assert report.format_value(list(range(10))) == '(10 values)'
-    assert report.format_value('uint8') == 'uint8' and report.format_value(None) == ''
-    assert report.flatten({'normal': {'w': [1.0], 'b': 2.0}, 'true_b': 5}) == \
-        {'normal_w': [1.0], 'normal_b': 2.0, 'true_b': 5}
-    assert report.headline_key([{'loss': 0.5, 'test_acc': 0.8}], [{}]) == 'test_acc'
-    assert report.headline_key([{'loss': 0.5}], [{'loss': 0.4, 'note': 'x'}]) == 'loss'
-    assert report.headline_key([{'lambd=3': {'test_loss': 0.1}}], [{}]) == 'lambd=3_test_loss'
-
-
-def test_compare_puts_the_book_column_beside_ours():
-    scratch = ch3.run_section('3.2', impl='scratch', num_epochs=1, verbose=False)
-    gluon = ch3.run_section('3.3', impl='gluon', num_epochs=1, verbose=False)
-    table = report.compare(scratch, gluon)
-    assert list(table.columns) == ['ours scratch (3.2)', 'ours gluon (3.3)', 'book 3.2',
-                                   'book 3.3']
-    assert table.loc['loss', 'book 3.2'] == report.format_value(get_section('3.2').book['loss'])
-    assert table.loc['loss', 'ours gluon (3.3)'] == report.format_value(gluon['final']['loss'])
-    assert 'note' not in table.index   # text notes are not metrics
-
-
-def test_book_numbers_given_per_version_sit_in_our_metric_row():
-    scratch = {'section': '3.13', 'impl': 'scratch', 'final': {'test_acc': 0.8581, 'loss': 0.4}}
-    gluon = {'section': '3.13', 'impl': 'gluon', 'final': {'test_acc': 0.8558, 'loss': 0.41}}
-    book = {'scratch_test_acc': 0.857, 'gluon_test_acc': 0.847, 'target_test_acc': 0.84,
-            'note': 'x'}
-    rows = report.comparison([scratch, gluon], [book])
-    assert rows[0][0] == 'test_acc' and rows[0][1] == [0.8581, 0.8558]
-    assert report.format_value(rows[0][2][0]) == 'from scratch 0.857 / Gluon 0.847'
-    assert [key for key, _, _ in rows] == ['test_acc', 'target_test_acc', 'loss']
-    assert report.headline_key([scratch['final']], [book]) == 'test_acc'
 
 
 # --- the report folder is the earlier report or the new one, never a mix ------------------------
