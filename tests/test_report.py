@@ -348,7 +348,7 @@ def test_a_report_on_a_really_full_disk_keeps_the_earlier_one(tmp_path, capsys):
     import subprocess
     disk = tmp_path / 'disk'
     disk.mkdir()
-    _mount_tmpfs(disk, '400k')
+    _mount_tmpfs(disk, '64m')   # the report carries the notebooks' and exercises' pages
     try:
         out = disk / 'report'
         earlier = _earlier_report(out)
