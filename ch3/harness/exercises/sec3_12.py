@@ -170,13 +170,24 @@ def _same_pairs(values, keys, tolerance):
 
 def _pair_list(pairs, direction=None, tolerance=None):
     """'1 -> 3 ✔, 3 -> 10 ✔, 30 -> 100 ?' for the pairs of _trend (direction) or _same_pairs
-    (tolerance)."""
-    marks = []
+    (tolerance), then a failing pair, else the least clear one, with its mean and standard
+    error."""
+    marks, decisions = [], {}
     for (a, b), c in pairs.items():
         d = (decided(c, direction) if direction is not None
              else decided_same(c, math.log(tolerance)))
+        decisions[(a, b)] = d
         marks.append('%g -> %g %s' % (a, b, {True: '✔', False: '✘'}.get(d, '?')))
-    return ', '.join(marks)
+    rank = {False: 0, None: 1, True: 2}
+    (a, b), c = min(pairs.items(), key=lambda kv: (rank[decisions[kv[0]]],
+                                                  abs(kv[1]['diff'] or 0)
+                                                  / max(kv[1]['se'] or 0, 1e-300)))
+    if direction is None:   # a comparison of log(value at b / value at a) with 0
+        text = evidence(c, 'log(wd %g / wd %g)' % (b, a), 'zero', 3)
+    else:
+        text = evidence(c, 'wd %g' % b, 'wd %g' % a, 3)
+    label = 'failing pair' if decisions[(a, b)] is False else 'least clear pair'
+    return '%s; %s: %s' % (', '.join(marks), label, text)
 
 
 @EXERCISES.add('3.12.3', 'Tune the weight-decay hyperparameter and analyse the results',
