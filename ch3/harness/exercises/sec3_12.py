@@ -182,10 +182,13 @@ def _pair_list(pairs, direction=None, tolerance=None):
     (a, b), c = min(pairs.items(), key=lambda kv: (rank[decisions[kv[0]]],
                                                   abs(kv[1]['diff'] or 0)
                                                   / max(kv[1]['se'] or 0, 1e-300)))
+    # three significant digits of the larger mean (training losses are near 1e-4)
+    size = max(abs(c['mean_a'] or 0), abs(c['mean_b'] or 0), 1e-12)
+    digits = 3 + max(0, -int(math.floor(math.log10(size))) - 1)
     if direction is None:   # a comparison of log(value at b / value at a) with 0
-        text = evidence(c, 'log(wd %g / wd %g)' % (b, a), 'zero', 3)
+        text = evidence(c, 'log(wd %g / wd %g)' % (b, a), 'zero', digits)
     else:
-        text = evidence(c, 'wd %g' % b, 'wd %g' % a, 3)
+        text = evidence(c, 'wd %g' % b, 'wd %g' % a, digits)
     label = 'failing pair' if decisions[(a, b)] is False else 'least clear pair'
     return '%s; %s: %s' % (', '.join(marks), label, text)
 
