@@ -185,6 +185,21 @@ def _details(result, md_dir, quick):
         + lines + ['', '</details>']
 
 
+def _how(result):
+    """'How the run departs from the book's settings. Seeds 0-4, none left out.' (visible under
+    the verdict; '' when there is nothing to say)."""
+    parts = []
+    if result.get('full_note') and not result.get('quick'):
+        parts.append('Full run: %s.' % result['full_note'])
+    seeds = (result.get('settings') or {}).get('seeds')
+    if seeds:
+        left = _left_out(result.get('measured') or {}) or _left_out(result.get('final') or {})
+        parts.append('Seeds %s, %s.' % (', '.join(str(s) for s in seeds),
+                                        '%d run(s) left out as diverged' % len(set(left))
+                                        if left else 'none left out'))
+    return ' '.join(parts)
+
+
 def render(results, md_dir, quick, ctx, seed, seconds):
     """The markdown page for the results (figure links relative to md_dir): a summary table of
     one short line per exercise, then per exercise its question, the notes' answer, the verdict
@@ -261,6 +276,9 @@ def render(results, md_dir, quick, ctx, seed, seconds):
                   '### %s %s' % (r['exercise'], r['title']), '',
                   '**Notes\' answer:** %s  ' % r['notes_answer']['zh'],
                   '*%s*' % r['notes_answer']['en'], '', verdict, '']
+        how = _how(r)
+        if how:
+            lines += ['*%s*' % how, '']
         lines += _details(r, md_dir, quick)
     lines.append('')
     return '\n'.join(lines)
