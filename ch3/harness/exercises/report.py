@@ -112,7 +112,11 @@ def deciding_number(result, limit=None):
             text = (result.get('answer') or '').split('. ')[0]
         else:
             parts = claim['evidence'].split('; ')
-            part = next((p for p in parts if ' ± ' in p or 'no comparison' in p), parts[0])
+            # an undecided claim turns on its comparison inside 2 se (or the one missing)
+            wanted = (('within 2 se', 'no comparison') if claim['holds'] is None
+                      else (' ± ', 'no comparison'))
+            part = next((p for p in parts if any(w in p for w in wanted)),
+                        next((p for p in parts if ' ± ' in p), parts[0]))
             text = _MEAN_OF.sub('', part)
     text = text.strip().rstrip('.')
     if limit and len(text) > limit:
