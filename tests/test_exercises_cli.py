@@ -62,7 +62,11 @@ def test_report_writes_the_page_figures_and_results(tmp_path, capsys):
     assert status == 0, err
     text = page.read_text(encoding='utf-8')
     assert '| [3.2.2](#ex-3-2-2)' in text and '| [3.2.3](#ex-3-2-3)' in text
-    assert '**wrong ✘**' in text and '**confirmed ✔**' in text
+    saved = json.loads((tmp_path / 'docs' / 'exercises' / 'results.json').read_text('utf-8'))
+    verdicts = {r['exercise']: r['verdict'] for r in saved['results']}
+    assert verdicts['3.2.2'] == 'wrong' and '**wrong ✘**' in text
+    assert '**Verdict: %s' % verdicts['3.2.3'] in text
+    assert text.count('<details>') == 2 and 'QUICK run, ' in text
     assert '![3.2.2](exercises/3_2_2_learning_rates.png)' in text
     saved = json.loads((tmp_path / 'docs' / 'exercises' / 'results.json').read_text('utf-8'))
     assert [r['exercise'] for r in saved['results']] == ['3.2.3', '3.2.2']
@@ -86,3 +90,31 @@ def test_a_failing_exercise_run_leaves_the_earlier_folder_as_it_was(tmp_path, ca
     assert status == 2 and 'the run failed after drawing' in err
     assert {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)} == earlier
     assert os.listdir(tmp_path) == ['ex']
+
+
+def test_rerunning_one_exercise_keeps_the_others_results(tmp_path, capsys):
+    page = tmp_path / 'exercises.md'
+    assert _run(['exercise', 'report', '--quick', '--only', '3.6.2,3.6.1', '--out', str(page)],
+                capsys)[0] == 0
+    results = tmp_path / 'exercises' / 'results.json'
+    first = json.loads(results.read_text('utf-8'))['results']
+    assert _run(['exercise', 'report', '--quick', '--only', '3.6.2', '--out', str(page)],
+                capsys)[0] == 0
+    again = json.loads(results.read_text('utf-8'))['results']
+    assert [r['exercise'] for r in again] == ['3.6.1', '3.6.2']   # the exercises' order
+    assert again[0] == first[1]                                    # 3.6.1 kept as it was
+    assert again[1]['ran'] >= first[0]['ran']                      # 3.6.2 run again
+    assert '| [3.6.1](#ex-3-6-1)' in page.read_text('utf-8')
+
+
+def test_metrics_name_the_fashion_mnist_copy_read(tmp_path, capsys):
+    from ch3.data import fashion_mnist as fm
+    out_dir = tmp_path / 'ex'
+    status, _, err = _run(['exercise', '3.5.1', '--quick', '--out', str(out_dir)], capsys)
+    assert status == 0, err
+    record = json.loads((out_dir / 'metrics.json').read_text(encoding='utf-8'))
+    folder = fm.find_fashion_mnist()
+    assert record['fashion_mnist'] == '%s: %s' % (fm.data_copy(folder), os.path.realpath(folder))
+    status, _, err = _run(['exercise', '3.6.2', '--quick', '--out', str(tmp_path / 'b')], capsys)
+    record = json.loads((tmp_path / 'b' / 'metrics.json').read_text(encoding='utf-8'))
+    assert 'fashion_mnist' not in record   # it reads no Fashion-MNIST

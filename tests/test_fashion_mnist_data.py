@@ -342,6 +342,83 @@ def test_download_into_cache_checks_decompressed_content(isolated, monkeypatch):
     assert not [f for f in os.listdir(bad) if f.endswith('.part')]
 
 
+def _gluons_table():
+    """{name: sha1} of gluon.data.vision.FashionMNIST's .gz files, read from the installed MXNet
+    by running its __init__ without the download its base class would start."""
+    from mxnet.gluon.data import dataset
+    from mxnet.gluon.data.vision import datasets
+    original = dataset._DownloadedDataset.__init__
+    dataset._DownloadedDataset.__init__ = lambda self, root, transform: None
+    try:
+        gluon = datasets.FashionMNIST(root='unused')
+    finally:
+        dataset._DownloadedDataset.__init__ = original
+    pairs = (gluon._train_data, gluon._train_label, gluon._test_data, gluon._test_label)
+    return {name[:-len('.gz')]: sha1 for name, sha1 in pairs}
+
+
+def test_gluon_sha1_table_is_the_installed_mxnets():
+    table = _gluons_table()
+    assert set(table) == set(fm.ALL_FILES)
+    assert fm.GLUON_GZ_SHA1 == table
+
+
+def test_download_accepts_gluons_files_by_gluons_sha1(isolated, monkeypatch):
+    """gluon's .gz files are not Debian's content (first label 2, not 9): they must pass by
+    gluon's sha1 of the .gz bytes. Made files stand in for them, their sha1s put in the table."""
+    src = make_dataset(isolated / 'src')
+    payloads = {name: (src / (name + '.gz')).read_bytes() for name in fm.ALL_FILES}
+    import hashlib
+    monkeypatch.setattr(fm, 'GLUON_GZ_SHA1', {
+        name: hashlib.sha1(p).hexdigest() for name, p in payloads.items()})
+    # the decompressed check stays Debian's: these bytes cannot pass it
+    assert all(hashlib.sha1(gzip.decompress(p)).hexdigest() != fm.DECOMPRESSED_SHA1[name]
+               for name, p in payloads.items())
+    served = []
+
+    def opener(url, timeout):
+        import io
+        served.append(url)
+        return io.BytesIO(payloads[url.rsplit('/', 1)[-1][:-3]])
+
+    target = isolated / 'gluon'
+    target.mkdir()
+    assert fm.find_fashion_mnist(target, download=True, opener=opener) == str(target)
+    assert sorted(os.listdir(target)) == sorted(name + '.gz' for name in fm.ALL_FILES)
+    assert all(url.startswith(fm.GLUON_REPO + fm.GLUON_NAMESPACE) for url in served)
+    assert fm.data_copy(str(target)) == fm.GLUON_COPY
+
+    # one byte off: neither gluon's sha1 nor Debian's content, refused and not kept
+    refused = isolated / 'refused'
+    refused.mkdir()
+    payloads['train-labels-idx1-ubyte'] = gzip.compress(b'other bytes')
+    with pytest.raises(fm.DatasetNotFound, match='sha1 of the downloaded content is'):
+        fm.find_fashion_mnist(refused, download=True, opener=opener)
+    assert 'train-labels-idx1-ubyte.gz' not in os.listdir(refused)
+
+
+def test_accepted_checks_are_gluons_gz_sha1_and_debians_content():
+    for name in fm.ALL_FILES:
+        assert fm.accepted_sha1s(name) == [(fm.GLUON_GZ_SHA1[name], 'raw'),
+                                           (fm.DECOMPRESSED_SHA1[name], 'decompressed')]
+
+
+@needs_real_data
+def test_debians_copy_is_named_and_every_read_is_noted():
+    assert fm.data_copy(DEBIAN) == fm.DEBIAN_COPY
+    assert 'first training label 9' in fm.DEBIAN_COPY
+    assert fm.read_idx(fm._file_in(DEBIAN, 'train-labels-idx1-ubyte'))[0] == 9
+    mark = fm.reads_so_far()
+    assert fm.copies_read(mark) is None
+    fm.load_fashion_mnist_arrays(DEBIAN, train=False)
+    assert fm.copies_read(mark) == '%s: %s' % (fm.DEBIAN_COPY, os.path.realpath(DEBIAN))
+
+
+def test_an_unknown_copy_is_named_by_its_first_label(isolated):
+    folder = make_dataset(isolated / 'made')
+    assert fm.data_copy(str(folder)) == 'an unrecognised copy (first training label 0)'
+
+
 # ------------------------------------------------------------------------------ bad IDX files
 
 def test_read_idx_wrong_magic(tmp_path):

@@ -1,9 +1,9 @@
 """Downloads for the chapter's data sets (3.5 Fashion-MNIST, 3.16 Kaggle house prices).
 
 `download` fetches one URL with a per-attempt timeout, a few retries and an overall time budget,
-checks a sha1 (of the raw bytes, or of the gzip-decompressed content when `sha1_of='decompressed'`)
-and renames the finished file into place, so a cache never holds a half-written or unverified
-file. Without a network it fails within the budget with a `DownloadError` naming the URL.
+checks a sha1 (of the raw bytes, or of the gzip-decompressed content when `sha1_of='decompressed'`;
+or any of several such checks, e.g. gluon's .gz sha1 or Debian's decompressed one) and renames
+the finished file into place, so a cache never holds a half-written or unverified file. Without a network it fails within the budget with a `DownloadError` naming the URL.
 
 The error classes shared by the data modules live here too:
 `DatasetNotFound` (a FileNotFoundError), `DataFormatError` (a ValueError) and `DownloadError`.
@@ -89,6 +89,37 @@ def _describe(err):
     return '%s: %s' % (type(err).__name__, err)
 
 
+def _checks(sha1, sha1_of):
+    """The accepted (hexdigest, decompressed?) pairs of download's sha1 / sha1_of arguments."""
+    if sha1_of not in (None, 'raw', 'decompressed'):
+        raise ValueError("sha1_of must be None, 'raw' or 'decompressed', got %r" % (sha1_of,))
+    if sha1 is None:
+        return []
+    if isinstance(sha1, str):
+        return [(sha1, sha1_of == 'decompressed')]
+    checks = []
+    for digest, kind in sha1:
+        if kind not in (None, 'raw', 'decompressed'):
+            raise ValueError("a check's kind must be None, 'raw' or 'decompressed', got %r"
+                             % (kind,))
+        checks.append((digest, kind == 'decompressed'))
+    return checks
+
+
+def matches(path, checks):
+    """True when the file at `path` passes one of the (hexdigest, decompressed?) checks (any
+    file when there are none)."""
+    if not checks:
+        return True
+    digests = {}
+    for digest, decompressed in checks:
+        if decompressed not in digests:
+            digests[decompressed] = sha1_file(path, decompressed)
+        if digests[decompressed] == digest:
+            return True
+    return False
+
+
 def download(url, path, sha1=None, sha1_of=None, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES,
              budget=DEFAULT_BUDGET, overwrite=False, opener=None, verbose=False):
     """3.5/3.16: fetch `url` into the file `path` (or into folder `path` under the URL's name)
@@ -96,20 +127,20 @@ def download(url, path, sha1=None, sha1_of=None, timeout=DEFAULT_TIMEOUT, retrie
 
     sha1: expected hex digest; sha1_of: None (hash the bytes as downloaded) or 'decompressed'
     (hash the gzip-decompressed content, so a re-compressed copy of the same data passes).
-    An existing file that already matches `sha1` (or any existing file when sha1 is None) is kept
+    sha1 may also be a list of (hexdigest, sha1_of) pairs: the file is accepted when any of them
+    matches (Fashion-MNIST: gluon's sha1 of its .gz bytes, or Debian's decompressed content).
+    An existing file that already matches (or any existing file when sha1 is None) is kept
     unless `overwrite`. Each attempt has `timeout` seconds; at most `retries` more attempts are
     made, all within `budget` seconds. `opener(url, timeout)` returns a readable response
     (default urllib.request.urlopen; tests inject their own). Raises DownloadError.
     """
-    if sha1_of not in (None, 'raw', 'decompressed'):
-        raise ValueError("sha1_of must be None, 'raw' or 'decompressed', got %r" % (sha1_of,))
-    decompressed = sha1_of == 'decompressed'
+    checks = _checks(sha1, sha1_of)
     path = os.fspath(path)
     if os.path.isdir(path):
         path = os.path.join(path, url.rstrip('/').split('/')[-1])
     if not overwrite and os.path.isfile(path):
         try:
-            if sha1 is None or sha1_file(path, decompressed) == sha1:
+            if matches(path, checks):
                 return path
         except DataFormatError:
             pass  # a corrupt cached file: fetch it again
@@ -121,7 +152,7 @@ def download(url, path, sha1=None, sha1_of=None, timeout=DEFAULT_TIMEOUT, retrie
         if remaining <= 0:
             break
         try:
-            _fetch_once(url, path, sha1, decompressed, min(timeout, remaining), opener)
+            _fetch_once(url, path, checks, min(timeout, remaining), opener)
             return path
         except _ChecksumMismatch as err:
             raise DownloadError('download of %s failed: %s; nothing was written to %s'
@@ -185,29 +216,35 @@ class _StreamHasher:
         return self.digest.hexdigest()
 
 
-def _fetch_once(url, path, sha1, decompressed, timeout, opener):
-    """One attempt: stream into a temporary file beside `path`, verify, then rename into place.
+def _fetch_once(url, path, checks, timeout, opener):
+    """One attempt: stream into a temporary file beside `path`, verify against `checks` (any
+    of the (hexdigest, decompressed?) pairs), then rename into place.
 
     The destination folder is created only once the server has answered, so a failed attempt
     leaves neither a file nor a new empty folder behind.
     """
-    hasher = _StreamHasher(decompressed)
+    hashers = {decompressed: _StreamHasher(decompressed) for _, decompressed in checks}
+    size = 0
     with contextlib.closing(opener(url, timeout)) as response:
         headers = getattr(response, 'headers', None)
         expected_size = headers.get('Content-Length') if headers is not None else None
         with atomic_write(path, 'wb') as handle:
             for chunk in iter(lambda: response.read(_CHUNK), b''):
                 handle.write(chunk)
-                hasher.update(chunk)
+                size += len(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
             if expected_size is not None and expected_size.isdigit() \
-                    and int(expected_size) != hasher.size:
-                raise _IncompleteDownload('got %d of %s bytes' % (hasher.size, expected_size))
-            if sha1 is not None:
-                got = hasher.hexdigest()
-                if got != sha1:
-                    raise _ChecksumMismatch(
+                    and int(expected_size) != size:
+                raise _IncompleteDownload('got %d of %s bytes' % (size, expected_size))
+            if checks:
+                got = {decompressed: hasher.hexdigest() for decompressed, hasher in hashers.items()}
+                if not any(got[decompressed] == digest for digest, decompressed in checks):
+                    raise _ChecksumMismatch('; '.join(
                         'sha1 of the %s content is %s, expected %s'
-                        % ('decompressed' if decompressed else 'downloaded', got, sha1))
+                        % ('decompressed' if decompressed else 'downloaded', got[decompressed],
+                           ' or '.join(d for d, k in checks if k == decompressed))
+                        for decompressed in sorted(got)))
     return path
 
 

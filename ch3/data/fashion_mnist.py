@@ -5,9 +5,15 @@ The four IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-
 checked. They are looked for, in order, in an explicit `root` (which then is the only place
 looked), `$MXNET_HOME/datasets/fashion-mnist`, `~/.mxnet/datasets/fashion-mnist` and
 `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`). When none has them they are
-downloaded from the addresses `gluon.data.vision.FashionMNIST` uses; the sha1 check is on the
-decompressed content, because the Debian package's .gz files hold the same data compressed
-differently (gluon's sha1s are of its own .gz bytes, so gluon would not accept Debian's files).
+downloaded from the addresses `gluon.data.vision.FashionMNIST` uses and accepted by gluon's own
+sha1s of its .gz files (GLUON_GZ_SHA1, the table in mxnet/gluon/data/vision/datasets.py), or by
+the sha1 of the decompressed content of Debian's copy (DECOMPRESSED_SHA1).
+
+The two copies are not the same data: Debian's holds Zalando's release in its order (first
+training label 9, ankle boot), gluon's, which the book read, another (first training label 2,
+pullover, as the book prints). `data_copy(folder)` names the copy a folder holds; every
+`load_fashion_mnist_arrays` call notes the folder it read (`copies_read`), so a run's record
+says which copy it trained on.
 Decompressed copies of the .gz files are kept in a user cache (ch3.data.gunzip_cache;
 CH3_CACHE_DIR='' turns it off), so later runs skip zlib.
 
@@ -32,12 +38,13 @@ from mxnet import nd
 from mxnet.gluon import data as gdata
 
 from ch3.data.download import (DataFormatError, DatasetNotFound, DownloadError, download,
-                               first_complete_folder, is_gzip, mxnet_home)
+                               first_complete_folder, is_gzip, mxnet_home, sha1_file)
 from ch3.checks import check_int, check_last_batch, check_resize
 from ch3.data.gunzip_cache import gunzip
 
 __all__ = ['TEXT_LABELS', 'FILES', 'DEBIAN_DIR', 'DatasetNotFound', 'IDXFormatError',
            'find_fashion_mnist', 'default_search_path', 'download_fashion_mnist', 'read_idx',
+           'GLUON_GZ_SHA1', 'DECOMPRESSED_SHA1', 'accepted_sha1s', 'data_copy', 'copies_read',
            'load_fashion_mnist_arrays', 'transformer', 'FashionMNISTIter']
 
 TEXT_LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
@@ -53,14 +60,26 @@ EXPECTED_COUNT = {True: 60000, False: 10000}
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
 
-# sha1 of the *decompressed* IDX files (measured on Debian's dataset-fashion-mnist; the same data
-# as Zalando's release and gluon's copy, whose .gz bytes differ).
+# sha1 of the *decompressed* IDX files of Debian's dataset-fashion-mnist (Zalando's release
+# order, first training label 9); gluon's copy decompresses to other bytes (first label 2).
 DECOMPRESSED_SHA1 = {
     'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
     'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
     't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
     't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9',
 }
+
+# sha1 of the .gz files gluon downloads, as gluon.data.vision.FashionMNIST checks them (kept equal
+# to the installed MXNet's table by a test)
+GLUON_GZ_SHA1 = {
+    'train-images-idx3-ubyte': '0cf37b0d40ed5169c6b3aba31069a9770ac9043d',
+    'train-labels-idx1-ubyte': '236021d52f1e40852b06a4c3008d8de8aef1e40b',
+    't10k-images-idx3-ubyte': '626ed6a7c06dd17c0eec72fa3be1740f146a2863',
+    't10k-labels-idx1-ubyte': '17f9ab60e7257a1620f4ad76bbbaf857c3920701',
+}
+# what data_copy calls the two copies
+DEBIAN_COPY = "Debian's dataset-fashion-mnist (Zalando's order, first training label 9)"
+GLUON_COPY = "gluon's download, the book's copy (first training label 2)"
 
 DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
 GLUON_REPO = 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/'
@@ -116,14 +135,60 @@ def _gluon_url(name):
     return repo + GLUON_NAMESPACE + name + '.gz'
 
 
+def accepted_sha1s(name):
+    """The checks a downloaded `name`.gz passes: gluon's sha1 of its .gz bytes, or the sha1 of
+    the decompressed content of Debian's copy; (hexdigest, sha1_of) pairs for `download`."""
+    return [(GLUON_GZ_SHA1[name], 'raw'), (DECOMPRESSED_SHA1[name], 'decompressed')]
+
+
 def download_fashion_mnist(folder, opener=None, timeout=10.0, retries=2, budget=20.0):
     """3.5: download the four .gz files that are missing in `folder` from gluon's addresses,
-    each checked by the sha1 of its decompressed content and renamed into place; returns folder."""
+    each accepted by gluon's sha1 of the .gz file or by Debian's decompressed content
+    (`accepted_sha1s`) and renamed into place; returns folder."""
     for name in _missing_in(folder):
         download(_gluon_url(name), os.path.join(folder, name + '.gz'),
-                 sha1=DECOMPRESSED_SHA1[name], sha1_of='decompressed', timeout=timeout,
-                 retries=retries, budget=budget, opener=opener)
+                 sha1=accepted_sha1s(name), timeout=timeout, retries=retries, budget=budget,
+                 opener=opener)
     return folder
+
+
+def data_copy(folder):
+    """3.5: which copy of Fashion-MNIST `folder` holds, told by its training labels file:
+    DEBIAN_COPY (decompressed content as Debian's), GLUON_COPY (gluon's .gz bytes), else a
+    description with the first training label."""
+    path = _file_in(folder, FILES[True][1])
+    if path is None:
+        raise _not_found([(folder, 'missing ' + FILES[True][1])])
+    if is_gzip(path) and sha1_file(path) == GLUON_GZ_SHA1[FILES[True][1]]:
+        return GLUON_COPY
+    if sha1_file(path, decompressed=True) == DECOMPRESSED_SHA1[FILES[True][1]]:
+        return DEBIAN_COPY
+    first = int(read_idx(path, ndim=1)[0])
+    return 'an unrecognised copy (first training label %d%s)' % (
+        first, {9: ", Zalando's order", 2: ", gluon's order"}.get(first, ''))
+
+
+_FOLDERS_READ = []   # the folder of every load_fashion_mnist_arrays call, in order
+
+
+def reads_so_far():
+    """How many times load_fashion_mnist_arrays has read data in this process (a mark for
+    copies_read)."""
+    return len(_FOLDERS_READ)
+
+
+def copies_read(since=0):
+    """'copy (folder)' for each folder read after the mark `since` (reads_so_far), joined by
+    '; '; None when no Fashion-MNIST was read."""
+    folders = list(dict.fromkeys(_FOLDERS_READ[since:]))
+    if not folders:
+        return None
+    return '; '.join('%s: %s' % (_copy_of(folder), folder) for folder in folders)
+
+
+@functools.lru_cache(maxsize=8)
+def _copy_of(folder):
+    return data_copy(folder)
 
 
 def _not_found(looked, download_error=None):
@@ -250,6 +315,7 @@ def load_fashion_mnist_arrays(root=None, train=True, download=True):
     """3.5: (images uint8 (N, 28, 28), labels int32 (N,)) of the train (N=60000) or test
     (N=10000) split, decoded once per process (read-only arrays; copy before changing them)."""
     folder = find_fashion_mnist(root, download=download)
+    _FOLDERS_READ.append(os.path.realpath(folder))
     images_name, labels_name = FILES[bool(train)]
     paths = [os.path.realpath(_file_in(folder, name)) for name in (images_name, labels_name)]
     stamp = tuple((os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in paths)

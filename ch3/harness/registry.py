@@ -14,6 +14,7 @@ import numbers
 import time
 
 from ch3.context import as_ctx_list, ctx_names
+from ch3.data import fashion_mnist as fashion_mnist_data
 from ch3.harness.settings import apply_quick, check_devices
 from ch3.utils import set_seed
 
@@ -186,10 +187,14 @@ def run_section(section, impl=None, ctx=None, seed=0, quick=False, out=None, ver
     accepted = inspect.signature(fn).parameters
     options = {k: v for k, v in (('ctx', contexts), ('out', out), ('verbose', verbose))
                if k in accepted}
+    mark = fashion_mnist_data.reads_so_far()
     result = fn(**options, **hyperparameters)
     ordered = {'section': spec.number, 'impl': impl, 'ctx': ctx_names(contexts), 'seed': seed,
                'quick': bool(quick)}
     ordered.update(result)
+    copy = fashion_mnist_data.copies_read(mark)
+    if copy:   # which Fashion-MNIST the run read (the copies differ: see ch3.data.fashion_mnist)
+        ordered['fashion_mnist'] = copy
     json.dumps(ordered)   # fail here, not in a writer later, if a run returns non-JSON values
     return ordered
 
@@ -203,6 +208,7 @@ def run_exercise(exercise_id, ctx=None, seed=0, quick=False, out=None):
     contexts = as_ctx_list(ctx)
     seed = set_seed(seed)
     start = time.perf_counter()
+    mark = fashion_mnist_data.reads_so_far()
     outcome = exercise.fn(ctx=contexts, quick=bool(quick), out=out, seed=seed)
     verdict, reason = verdict_from_claims(outcome.claims)
     result = {
@@ -216,5 +222,8 @@ def run_exercise(exercise_id, ctx=None, seed=0, quick=False, out=None):
         'figures': [f for f in outcome.figures if f],
         'seconds': time.perf_counter() - start,
     }
+    copy = fashion_mnist_data.copies_read(mark)
+    if copy:
+        result['fashion_mnist'] = copy
     # as it will be read back: seed-keyed dicts get string keys, tuples become lists
     return json.loads(json.dumps(result))

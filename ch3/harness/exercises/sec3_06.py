@@ -140,6 +140,11 @@ def fixes(ctx, quick, out, seed):
                           'log of a probability; SoftmaxCrossEntropyLoss does both.')
 
 
+def batch_rule_settings(quick):
+    """The settings of 3.6.4's runs (also 3.2.3's): the book's, or section 3.6's quick caps."""
+    return dict(QUICK['3.6']) if quick else {'subset': None, 'num_epochs': 5}
+
+
 BATCH_RULES = {
     'book': 'step / nominal batch size, last batch kept (the book, ch3\'s default)',
     'real size': 'step / the batch\'s real size (train_ch3(..., batch_size=None))',
@@ -170,8 +175,7 @@ def batch_rule_run(ctx, rule, num_epochs=5, batch_size=256, lr=0.1, subset=None,
                          '256, lr 0.1, 5 epochs, all 60,000 images: the last batch holds 96), '
                          '5 seeds per rule')
 def batch_rules(ctx, quick, out, seed):
-    seeds = seed_list(quick, seed)
-    settings = dict(QUICK['3.6']) if quick else {'subset': None, 'num_epochs': 5}
+    seeds, settings = seed_list(quick, seed), batch_rule_settings(quick)
     runs = {rule: train_seeds(batch_rule_run, seeds, ctx=first_ctx(ctx), rule=rule, **settings)
             for rule in BATCH_RULES}
     acc = {r: seed_values(t, lambda h: h[-1]['test_acc']) for r, t in runs.items()}

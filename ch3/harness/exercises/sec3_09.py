@@ -108,18 +108,15 @@ def extra_hidden_layer(ctx, quick, out, seed):
     one, two = runs.values()
     note = diverged_note(runs)
 
-    def rise(r):   # how much the test accuracy rises after the first epoch
-        return r['final']['test_acc'] - by_epoch(r['history'], 1, 'test_acc')
-
-    def drop(r):   # how far the training loss falls after the first epoch
-        return by_epoch(r['history'], 1, 'loss') - r['final']['loss']
-    acc1 = {k: seed_values(t, lambda r: by_epoch(r['history'], 1, 'train_acc'))
-            for k, t in (('one', one), ('two', two))}
-    final = {k: seed_values(t, lambda r: r['final']['test_acc'])
-             for k, t in (('one', one), ('two', two))}
+    def at(metric, epoch):
+        return {k: seed_values(t, lambda r: by_epoch(r['history'], epoch or len(r['history']),
+                                                     metric))
+                for k, t in (('one', one), ('two', two))}
+    acc1, loss, final = at('train_acc', 1), at('loss', None), at('test_acc', None)
+    # both nets start from the same loss, log 10 = 2.303 (N(0, 0.01^2) weights give logits
+    # near 0), so "faster descent" is a lower training loss after the same number of epochs
     cmp = {'first': compare_seeds(acc1['two'], acc1['one']),
-           'rise': compare_seeds(seed_values(two, rise), seed_values(one, rise)),
-           'loss': compare_seeds(seed_values(two, drop), seed_values(one, drop)),
+           'loss': compare_seeds(loss['two'], loss['one']),
            'final': compare_seeds(final['two'], final['one'])}
     fig, ax = new_figure()
     for name, trained in runs.items():
@@ -135,18 +132,21 @@ def extra_hidden_layer(ctx, quick, out, seed):
               decided(cmp['first'], -1),
               'epoch-1 train acc (points): ' + evidence(cmp['first'], 'two layers', 'one layer',
                                                         2, 100, note)),
-        Claim('after the first epoch its accuracy rises markedly (more than one layer\'s does)',
-              decided(cmp['rise'], +1),
-              'test acc, last epoch minus epoch 1 (points): '
-              + evidence(cmp['rise'], 'two layers', 'one layer', 2, 100)),
-        Claim('gradient descent is faster: the loss falls more after the first epoch',
-              decided(cmp['loss'], +1),
-              'training loss, epoch 1 minus last epoch: '
-              + evidence(cmp['loss'], 'two layers', 'one layer', 3), main=False),
+        Claim('gradient descent is faster: from the same start (loss log 10 = 2.303) the '
+              'training loss is lower after the same number of epochs',
+              decided(cmp['loss'], -1),
+              'training loss at the last epoch: '
+              + evidence(cmp['loss'], 'two layers', 'one layer', 3)),
+        Claim('the later epochs\' accuracy rises markedly: the deeper net ends ahead',
+              decided(cmp['final'], +1),
+              'test acc at the last epoch (points): '
+              + evidence(cmp['final'], 'two layers', 'one layer', 2, 100)
+              + "; the notes' own run: 0.857 against 0.865 for one layer of 256"),
     ]
     n = len(next(iter(two['runs'].values()))['history']) if two['runs'] else 0
     return Outcome({'epoch1_train_acc': {k: mean_of(v) for k, v in acc1.items()},
                     'final_test_acc': {k: mean_of(v) for k, v in final.items()},
+                    'final_loss': {k: mean_of(v) for k, v in loss.items()},
                     'comparisons': {k: comparison_json(c) for k, c in cmp.items()}},
                    claims, settings=dict(next(iter(two['runs'].values()))['hyperparameters']
                                          if two['runs'] else {}, seeds=seeds),
@@ -154,8 +154,11 @@ def extra_hidden_layer(ctx, quick, out, seed):
                    figures=save(fig, out, '3.9.2', 'extra_layer'),
                    answer='With the extra layer the first epoch reaches train acc %s (one '
                           'layer: %s, means over %s): at N(0, 0.01^2) init each layer shrinks '
-                          'the signal, so the deeper net needs more steps to get going; after '
-                          '%d epochs, test acc two layers minus one: %s.'
+                          'the signal, so the deeper net needs more steps to get going. After '
+                          '%d epochs it %s: training loss %s against %s, test acc %s against %s.'
                           % (fmt(mean_of(acc1['two']), 3), fmt(mean_of(acc1['one']), 3),
                              seeds_text(seeds), n,
-                             evidence(cmp['final'], 'two', 'one', 2, 100)))
+                             {True: 'is ahead', False: 'is still behind'}.get(
+                                 decided(cmp['final'], +1), 'is level within the noise'), fmt(mean_of(loss['two']), 3),
+                             fmt(mean_of(loss['one']), 3), fmt(mean_of(final['two']), 3),
+                             fmt(mean_of(final['one']), 3)))

@@ -72,7 +72,7 @@ def other_remedies(ctx, quick, out, seed):
                     'gap_none_minus_remedy': {r: comparison_json(c) for r, c in narrower.items()},
                     'test_acc_remedy_minus_none': {r: comparison_json(c)
                                                    for r, c in better.items()}},
-                   claims, settings=dict(settings, seeds=seeds, batch_size=256, lr=0.5),
+                   claims, settings=dict(settings, seeds=seeds, batch_size=256),
                    history=history,
                    final={r: {str(s): h[-1] for s, h in t['runs'].items()}
                           for r, t in runs.items()},
@@ -145,12 +145,52 @@ def _sweep(seed, epochs, ctx):
     return fits
 
 
-def _ordered(values, keys, direction):
-    """Adjacent keys a < b: does values[a] - values[b] have sign direction beyond 2 se? One
-    decision (all_hold) and the comparisons."""
-    comparisons = {(a, b): compare_seeds(values[a], values[b])
-                   for a, b in zip(keys, keys[1:])}
-    return all_hold(*(decided(c, direction) for c in comparisons.values())), comparisons
+def _trend(values, keys, direction):
+    """Is "the larger the key, the larger (direction +1) / smaller (-1) the value" borne out?
+    Each adjacent pair a < b is judged on its own seeds; the trend holds when no pair goes the
+    other way beyond 2 se and the ends (smallest vs largest key) differ the claimed way beyond
+    2 se, fails when a pair goes the other way, and is undecided otherwise. Returns the
+    decision, the pairs' comparisons and the ends' comparison."""
+    pairs = {(a, b): compare_seeds(values[b], values[a]) for a, b in zip(keys, keys[1:])}
+    ends = compare_seeds(values[keys[-1]], values[keys[0]])
+    verdicts = [decided(c, direction) for c in pairs.values()]
+    if any(v is False for v in verdicts):
+        return False, pairs, ends
+    return decided(ends, direction), pairs, ends
+
+
+def _same_pairs(values, keys, tolerance):
+    """"Does not change": each adjacent pair's log ratio (per seed) within log(tolerance);
+    all_hold over the pairs, and the pairs' comparisons."""
+    pairs = {(a, b): compare_seeds({s: math.log(values[b][s] / values[a][s]) for s in values[a]},
+                                   {s: 0.0 for s in values[a]})
+             for a, b in zip(keys, keys[1:])}
+    return all_hold(*(decided_same(c, math.log(tolerance)) for c in pairs.values())), pairs
+
+
+def _pair_list(pairs, direction=None, tolerance=None):
+    """'1 -> 3 ✔, 3 -> 10 ✔, 30 -> 100 ?' for the pairs of _trend (direction) or _same_pairs
+    (tolerance), then a failing pair, else the least clear one, with its mean and standard
+    error."""
+    marks, decisions = [], {}
+    for (a, b), c in pairs.items():
+        d = (decided(c, direction) if direction is not None
+             else decided_same(c, math.log(tolerance)))
+        decisions[(a, b)] = d
+        marks.append('%g -> %g %s' % (a, b, {True: '✔', False: '✘'}.get(d, '?')))
+    rank = {False: 0, None: 1, True: 2}
+    (a, b), c = min(pairs.items(), key=lambda kv: (rank[decisions[kv[0]]],
+                                                  abs(kv[1]['diff'] or 0)
+                                                  / max(kv[1]['se'] or 0, 1e-300)))
+    # three significant digits of the larger mean (training losses are near 1e-4)
+    size = max(abs(c['mean_a'] or 0), abs(c['mean_b'] or 0), 1e-12)
+    digits = 3 + max(0, -int(math.floor(math.log10(size))) - 1)
+    if direction is None:   # a comparison of log(value at b / value at a) with 0
+        text = evidence(c, 'log(wd %g / wd %g)' % (b, a), 'zero', digits)
+    else:
+        text = evidence(c, 'wd %g' % b, 'wd %g' % a, digits)
+    label = 'failing pair' if decisions[(a, b)] is False else 'least clear pair'
+    return '%s; %s: %s' % (', '.join(marks), label, text)
 
 
 @EXERCISES.add('3.12.3', 'Tune the weight-decay hyperparameter and analyse the results',
@@ -175,10 +215,10 @@ def weight_decay_sweep(ctx, quick, out, seed):
     # "does not change": log of max / min final test loss over wd > 0, per seed, within log 1.5
     log_spread = {s: math.log(max(test_loss[w][s] for w in positive)
                               / min(test_loss[w][s] for w in positive)) for s in seeds}
-    spread_cmp = compare_seeds(log_spread, {s: 0.0 for s in seeds})
-    faster, faster_cmp = _ordered(early, WDS, +1)
-    fitted, fitted_cmp = _ordered(train_loss, positive, +1)
-    shrinks, norm_cmp = _ordered(norm, WDS, +1)
+    faster, faster_pairs, _ = _trend(early, WDS, -1)
+    same, same_pairs = _same_pairs(test_loss, positive, 1.5)
+    fitted, fitted_pairs, _ = _trend(train_loss, positive, -1)
+    shrinks, norm_pairs, _ = _trend(norm, WDS, -1)
 
     def mean(values):
         return sum(values.values()) / len(values)
@@ -186,26 +226,23 @@ def weight_decay_sweep(ctx, quick, out, seed):
     def row(values):
         return ', '.join('%g: %s' % (wd, fmt(mean(values[wd]), 3)) for wd in WDS)
 
-    def worst(comparisons, direction):
-        """The adjacent pair whose difference is least clearly in the claimed direction."""
-        (a, b), c = min(comparisons.items(), key=lambda kv: direction * kv[1]['diff']
-                        / max(kv[1]['se'], 1e-300))
-        return 'least clear pair: %s' % evidence(c, 'wd %g' % a, 'wd %g' % b, 3)
     claims = [
-        Claim('the larger wd, the faster the test loss falls', faster,
-              'test loss after 5 epochs by wd (mean of %s): %s; %s'
-              % (seeds_text(seeds), row(early), worst(faster_cmp, +1))),
-        Claim('the final test loss does not change with wd (within x1.5 for wd > 0)',
-              decided_same(spread_cmp, math.log(1.5)),
-              'final test loss by wd: %s; max / min over wd > 0: x%s (geometric mean of %s, '
-              'log ratio %s ± %s (1 se))'
-              % (row(test_loss), fmt(math.exp(spread_cmp['mean_a']), 3), seeds_text(seeds),
-                 fmt(spread_cmp['mean_a'], 3), fmt(spread_cmp['se'], 2))),
-        Claim('the larger wd, the better the training set is fitted', fitted,
-              'final training loss by wd: %s; %s' % (row(train_loss), worst(fitted_cmp, +1)),
-              main=False),
+        Claim('the larger wd, the faster the test loss falls (lower after 5 epochs)', faster,
+              'test loss after 5 epochs by wd (mean of %s): %s; adjacent pairs (✔ lower '
+              'beyond 2 se, ? within): %s' % (seeds_text(seeds), row(early),
+                                               _pair_list(faster_pairs, -1))),
+        Claim('the final test loss does not change with wd (each step of wd > 0 within x1.5)',
+              same,
+              'final test loss by wd: %s; adjacent pairs (✔ ratio within x1.5 beyond 2 se, ? '
+              'undecided, ✘ beyond): %s' % (row(test_loss), _pair_list(same_pairs,
+                                                                       tolerance=1.5))),
+        Claim('the larger wd, the better the training set is fitted (lower training loss)',
+              fitted,
+              'final training loss by wd: %s; adjacent pairs (✘: higher beyond 2 se): %s'
+              % (row(train_loss), _pair_list(fitted_pairs, -1)), main=False),
         Claim('||w|| shrinks as wd grows (0.0395 at 3, 0.0284 at 10)', shrinks,
-              '||w|| by wd: %s; %s' % (row(norm), worst(norm_cmp, +1)), main=False),
+              '||w|| by wd: %s; adjacent pairs: %s' % (row(norm), _pair_list(norm_pairs, -1)),
+              main=False),
     ]
     fits = sweeps[seeds[0]]
     fig, (ax1, ax2) = new_figure(figsize=(6.5, 2.6), nrows=1, ncols=2)
@@ -230,6 +267,11 @@ def weight_decay_sweep(ctx, quick, out, seed):
     def by_wd(values):
         return {'%g' % wd: {str(s): v for s, v in values[wd].items()} for wd in WDS}
     return Outcome({'test_loss_epoch5': by_wd(early), 'final_train_loss': by_wd(train_loss),
+                    'pairs': {name: {'%g -> %g' % k: comparison_json(c) for k, c in p.items()}
+                              for name, p in (('test_loss_epoch5', faster_pairs),
+                                              ('final_test_loss_log_ratio', same_pairs),
+                                              ('final_train_loss', fitted_pairs),
+                                              ('w_norm', norm_pairs))},
                     'final_test_loss': by_wd(test_loss), 'w_norm': by_wd(norm)},
                    claims, settings={'wds': list(WDS), 'num_epochs': epochs, 'lr': 0.003,
                                      'batch_size': 1, 'seeds': seeds},
