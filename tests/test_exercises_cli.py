@@ -42,7 +42,7 @@ def test_run_spelling_and_relative_figures(tmp_path, capsys):
     record = json.loads((out_dir / 'metrics.json').read_text(encoding='utf-8'))
     assert record['seed'] == 3 and record['figures'] == ['3_2_2_learning_rates.png']
     assert (out_dir / '3_2_2_learning_rates.png').stat().st_size > 2000
-    assert 'and 1 figure(s)' in out
+    assert 'figure: ' in out and '3_2_2_learning_rates.png' in out
 
 
 def test_mistakes_are_one_line_with_status_2(capsys):
