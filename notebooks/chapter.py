@@ -171,7 +171,7 @@ d2l.plt.scatter(features[:, 1].asnumpy(), labels.asnumpy(), 1);'''),
     md('''## 读取数据 — Reading the data
 
 `data_iter` 每次打乱样本顺序，返回 `batch_size` 个样本的特征和标签（最后一批可能较小）。'''),
-    source('ch3.book.training:data_iter'),
+    source('ch3:data_iter'),
     code('''for X, y in data_iter(batch_size, features, labels):
     print(X, y)
     break'''),
@@ -200,15 +200,15 @@ b.attach_grad()'''),
     md('''## 定义模型 — Defining the model
 
 矢量形式 $\\boldsymbol{X}\\boldsymbol{w} + b$（`nd.dot` 做矩阵乘法，$b$ 被广播）。'''),
-    source('ch3.book.training:linreg'),
+    source('ch3:linreg'),
     md('''## 定义损失函数 — Defining the loss function
 
 平方损失；先把 `y` 变成 `y_hat` 的形状。'''),
-    source('ch3.book.training:squared_loss'),
+    source('ch3:squared_loss'),
     md('''## 定义优化算法 — Defining the optimization algorithm
 
 小批量 SGD：梯度是一个批量的损失之和的梯度，所以除以 `batch_size`。'''),
-    source('ch3.book.training:sgd'),
+    source('ch3:sgd'),
     md('''## 训练模型 — Training the model
 
 每个迭代周期（epoch）把训练数据读一遍：对每个小批量前向计算损失、`backward` 求梯度、`sgd` 更新参数。'''),
@@ -421,7 +421,7 @@ mnist_test = fashion_mnist.FashionMNIST(train=False)'''),
          '第一个标签不同：Debian 的副本是 Zalando 发布的原始顺序（第一张是 9，ankle boot），'
          '书用的 Gluon 下载副本第一张是 2（pullover）。类型相同。'),
     md('''数字标签对应的文本标签（text labels）：'''),
-    source('ch3.book.fashion_mnist:get_fashion_mnist_labels'),
+    source('ch3:get_fashion_mnist_labels'),
     md('''训练集前 9 张图和它们的标签（`d2l.show_fashion_mnist` 画成一行）。'''),
     code('''X, y = mnist_train[0:9]
 d2l.show_fashion_mnist(X, get_fashion_mnist_labels(y))'''),
@@ -498,9 +498,8 @@ X_prob, X_prob.sum(axis=1)'''),
          '完全相同（identical）：种子 0 即 MXNet 进程启动时的状态，书和这里都先抽 $W$ 再抽这个矩阵。'),
     md('''## 定义模型 — Defining the model
 
-`reshape` 把每张图变成一行，再做矩阵乘法加偏差、取 softmax。'''),
-    code('''def net(X):
-    return softmax(nd.dot(X.reshape((-1, num_inputs)), W) + b)'''),
+`reshape` 把每张图变成一行，再做矩阵乘法加偏差、取 softmax。ch3 的 `net` 把参数 `W, b` 作为参数传入。'''),
+    source('ch3.book.softmax:net'),
     md('''## 定义损失函数 — Defining the loss function
 
 `nd.pick` 取出每个样本真实类别的预测概率：'''),
@@ -516,18 +515,18 @@ nd.pick(y_hat, y)'''),
     code('''accuracy(y_hat, y)'''),
     book('0.5'),
     md('''在整个数据集上评价模型的准确率：'''),
-    source('ch3.book.training:evaluate_accuracy'),
+    source('ch3:evaluate_accuracy'),
     md('''随机初始化的模型接近随机猜（10 类，约 0.1）：'''),
-    code('''evaluate_accuracy(test_iter, net)'''),
+    code('''evaluate_accuracy(test_iter, lambda X: net(X, W, b))'''),
     book('0.0925', '$W$ 与书中的相同（上面的随机矩阵与书一致，说明随机流的位置相同），'
          '差别来自测试集：Debian 的副本与书下载的副本不是同一份数据。'),
     md('''## 训练模型 — Training the model
 
 `train_ch3` 是之后几节共用的训练循环：对每个小批量前向、求梯度、更新（`sgd` 或 Gluon 的 `trainer`），
 每个迭代周期打印训练损失、训练准确率和测试准确率。'''),
-    source('ch3.book.training:train_ch3'),
-    code('''train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, batch_size,
-          [W, b], lr)'''),
+    source('ch3:train_ch3'),
+    code('''train_ch3(lambda X: net(X, W, b), train_iter, test_iter, cross_entropy, num_epochs,
+          batch_size, [W, b], lr)'''),
     book('epoch 1, loss 0.7896, train acc 0.745, test acc 0.803\n'
          'epoch 2, loss 0.5728, train acc 0.812, test acc 0.818\n'
          'epoch 3, loss 0.5296, train acc 0.824, test acc 0.833\n'
@@ -541,7 +540,7 @@ nd.pick(y_hat, y)'''),
     break
 
 true_labels = d2l.get_fashion_mnist_labels(y.asnumpy())
-pred_labels = d2l.get_fashion_mnist_labels(net(X).argmax(axis=1).asnumpy())
+pred_labels = d2l.get_fashion_mnist_labels(net(X, W, b).argmax(axis=1).asnumpy())
 titles = [true + '\\n' + pred for true, pred in zip(true_labels, pred_labels)]
 
 d2l.show_fashion_mnist(X[0:9], titles[0:9])'''),
@@ -698,11 +697,8 @@ for param in params:
     source('ch3.book.mlp:relu'),
     md('''## 定义模型 — Defining the model
 
-展平输入，隐藏层 $H = \\mathrm{relu}(XW_1 + b_1)$，输出 $HW_2 + b_2$。'''),
-    code('''def net(X):
-    X = X.reshape((-1, num_inputs))
-    H = relu(nd.dot(X, W1) + b1)
-    return nd.dot(H, W2) + b2'''),
+展平输入，隐藏层 $H = \\mathrm{relu}(XW_1 + b_1)$，输出 $HW_2 + b_2$；参数列表 `params` 作为参数传入。'''),
+    source('ch3.book.mlp:net'),
     md('''## 定义损失函数 — Defining the loss function
 
 用 Gluon 的 `SoftmaxCrossEntropyLoss`（数值更稳定）。'''),
@@ -710,8 +706,8 @@ for param in params:
     md('''## 训练模型 — Training the model
 
 与 3.6 相同的 `d2l.train_ch3`，学习率 0.5。'''),
-    code('''d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
-              params, lr)'''),
+    code('''d2l.train_ch3(lambda X: net(X, params), train_iter, test_iter, loss, num_epochs,
+              batch_size, params, lr)'''),
     book('epoch 1, loss 0.7748, train acc 0.710, test acc 0.833\n'
          'epoch 2, loss 0.4840, train acc 0.821, test acc 0.849\n'
          'epoch 3, loss 0.4292, train acc 0.840, test acc 0.849\n'
@@ -814,8 +810,8 @@ labels += nd.random.normal(scale=0.1, shape=labels.shape)'''),
          '完全相同（identical）：种子 0 即 MXNet 进程启动时的随机状态。'),
     md('''### 定义、训练和测试模型 — Defining, training and testing the model
 
-`d2l.semilogy` 用对数纵轴画训练和测试损失：'''),
-    source('ch3.book.notebook:semilogy'),
+`semilogy`（即 `d2l.semilogy`）用对数纵轴画训练和测试损失：'''),
+    source('ch3:semilogy'),
     md('''线性模型 `nn.Dense(1)`，平方损失，SGD（学习率 0.01），批量大小不超过 10。
 最后打印最后一轮的损失和学到的参数。'''),
     code('''loss = gloss.L2Loss()
@@ -838,8 +834,8 @@ def fit_and_plot(train_features, test_features, train_labels, test_labels):
         train_ls.append(loss(net(train_features), train_labels).mean().asscalar())
         test_ls.append(loss(net(test_features), test_labels).mean().asscalar())
     print('final epoch: train loss', train_ls[-1], 'test loss', test_ls[-1])
-    d2l.semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
-                 range(1, num_epochs + 1), test_ls, ['train', 'test'])
+    semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
+             range(1, num_epochs + 1), test_ls, ['train', 'test'])
     print('weight:', net[0].weight.data().asnumpy(),
           '\\nbias:', net[0].bias.data().asnumpy())'''),
     md('''### 三阶多项式函数拟合（正常） — Third-order polynomial fitting (normal)
@@ -1025,22 +1021,13 @@ for param in params:
     md('''### 定义模型 — Defining the model
 
 第一个隐藏层后丢弃概率 0.2，第二个后 0.5；只在训练时（`autograd.is_training()`）丢弃。'''),
-    code('''drop_prob1, drop_prob2 = 0.2, 0.5
-
-def net(X):
-    X = X.reshape((-1, num_inputs))
-    H1 = (nd.dot(X, W1) + b1).relu()
-    if autograd.is_training():       # 只在训练时丢弃
-        H1 = dropout(H1, drop_prob1)
-    H2 = (nd.dot(H1, W2) + b2).relu()
-    if autograd.is_training():
-        H2 = dropout(H2, drop_prob2)
-    return nd.dot(H2, W3) + b3'''),
+    code('''drop_prob1, drop_prob2 = 0.2, 0.5'''),
+    source('ch3.book.dropout:net'),
     md('''### 训练和测试模型 — Training and testing the model'''),
     code('''loss = gloss.SoftmaxCrossEntropyLoss()
 train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
-d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
-              params, lr)'''),
+d2l.train_ch3(lambda X: net(X, params, drop_prob1, drop_prob2), train_iter, test_iter, loss,
+              num_epochs, batch_size, params, lr)'''),
     book('epoch 1, loss 1.1393, train acc 0.558, test acc 0.773\n'
          'epoch 2, loss 0.5797, train acc 0.785, test acc 0.837\n'
          'epoch 3, loss 0.4944, train acc 0.818, test acc 0.849\n'

@@ -82,9 +82,12 @@ def source_cell(ref, known):
     lines = ['# %s（%s）' % (fn.__name__, path)]
     needed = [name for name in free_names(fn) if name not in known]
     if needed:
-        lines.append(textwrap.fill(', '.join(needed), width=99, break_long_words=False,
-                                   initial_indent='from %s import (' % module,
-                                   subsequent_indent=' ' * (len(module) + 14)) + ')')
+        line = 'from %s import %s' % (module, ', '.join(needed))
+        if len(line) > 99:
+            line = textwrap.fill(', '.join(needed), width=99, break_long_words=False,
+                                 initial_indent='from %s import (' % module,
+                                 subsequent_indent=' ' * (len(module) + 14)) + ')'
+        lines.append(line)
     known.add(fn.__name__)
     return '\n'.join(lines) + '\n\n' + inspect.getsource(fn).rstrip()
 
