@@ -106,7 +106,7 @@ DEMOS = {
             ('accuracy(y_hat, y)', '0.5'), ('evaluate_accuracy(test_iter, lambda X', '0.'),
             ('train_ch3(lambda X: net(X, W, b)', 'test acc')],
     '3.7': [('d2l.train_ch3(net', 'test acc')],
-    '3.9': [('d2l.train_ch3(net', 'test acc')],
+    '3.9': [('d2l.train_ch3(lambda X: net(X, params)', 'test acc')],
     '3.10': [('d2l.train_ch3(net', 'test acc')],
     '3.11': [('fit_and_plot(poly_features[:n_train, :]', 'final epoch: train loss'),
              ('fit_and_plot(features[:n_train, :]', 'weight:'),
