@@ -101,8 +101,8 @@ FASHION_MNIST = [
     md('The book reads the data set with Gluon: a sample is an image (28, 28, 1) of uint8 and '
        'its label.'),
     code('from ch3.book import fashion_mnist\n\n'
-         'mnist_train = fashion_mnist.FashionMNIST(train=True)\n'
-         'mnist_test = fashion_mnist.FashionMNIST(train=False)\n'
+         'mnist_train = fashion_mnist.FashionMNISTArrays(train=True)\n'
+         'mnist_test = fashion_mnist.FashionMNISTArrays(train=False)\n'
          'feature, label = mnist_train[0]\n'
          'len(mnist_train), len(mnist_test), feature.shape, feature.dtype, label'),
     md('The first nine training images with their text labels.'),
