@@ -14,6 +14,6 @@ from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E
 from ch3.book.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
                                evaluate_accuracy, train_ch3, TrainingDiverged)
 from ch3.book.fashion_mnist import load_data_fashion_mnist, get_fashion_mnist_labels  # noqa: E402
-from ch3.book.plotting import plt, use_svg_display, set_figsize  # noqa: E402
-from ch3.book.notebook import show_fashion_mnist, semilogy  # noqa: E402
+from ch3.book.fashion_mnist import show_fashion_mnist  # noqa: E402
+from ch3.book.plotting import plt, use_svg_display, set_figsize, semilogy  # noqa: E402
 from ch3.harness.registry import run_section, list_sections  # noqa: E402

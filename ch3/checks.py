@@ -77,6 +77,34 @@ def check_labels(y, num_classes, name='labels'):
                          'the %d outputs of the model' % (name, num_classes - 1, bad, num_classes))
 
 
+def check_classifier_batch(y_hat, y):
+    """ValueError unless y_hat (n, q) scores q >= 2 classes and y (n,) holds class indices 0..q-1;
+    waits for y on the host, so call it on a first batch, not per batch."""
+    if y_hat.ndim != 2 or y_hat.shape[1] < 2:
+        raise ValueError('a classifier needs outputs of shape (n, classes) with at least 2 '
+                         'classes, the net gave shape %s; give the net one output per class'
+                         % (y_hat.shape,))
+    if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
+        raise ValueError('labels must be 1-D (n,) with one per output row (%d), got shape %s; '
+                         'use y.reshape((-1,))' % (y_hat.shape[0], y.shape))
+    check_labels(y, y_hat.shape[1])
+
+
+MAX_ELEMENTS = 2 ** 31 - 1   # MXNet 1.x indexes an array with 32-bit integers
+
+
+def check_weight_shapes(*shapes):
+    """ValueError unless every shape has fewer than 2^31 elements (MXNet's limit, before it tries
+    to allocate)."""
+    for shape in shapes:
+        size = 1
+        for dim in shape:
+            size *= int(dim)
+        if size > MAX_ELEMENTS:
+            raise ValueError('an array of shape %s would hold %d elements, more than MXNet can '
+                             'index (2^31 - 1); use fewer hidden units' % (tuple(shape), size))
+
+
 def as_distributions(*arrays):
     """3.4: each argument as a float64 NDArray of probabilities along the last axis (same shapes),
     or ValueError naming what is wrong."""

@@ -11,7 +11,7 @@ from mxnet import gluon, init, nd
 
 import ch3
 from ch3.book import initialization as book
-from ch3.book import mlp, softmax
+from ch3.book import deep_mlp as mlp, softmax
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.runs import initialization as ini
 

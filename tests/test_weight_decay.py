@@ -218,14 +218,23 @@ def test_batch_one_runs_on_one_device_only():
         ch3.run_section('3.12', impl='gluon', ctx='cpu:0,cpu:1', verbose=False)
 
 
-def test_fit_and_plot_takes_one_lambd_on_shared_data():
+def test_fit_and_plot_and_fit_and_plot_gluon_take_the_books_call(capsys):
     data = wdm.make_data(n_train=5, n_test=10, num_inputs=8)
-    (w, b), history, fig = wdm.fit_and_plot(0.5, data, wdm.fit_scratch, num_epochs=2,
-                                            verbose=False)
-    assert len(history) == 2 and w.shape == (8, 1) and fig.axes[0].get_title() == 'lambd = 0.5'
-    (w, b), history, fig = wdm.fit_and_plot(0.5, data, wdm.fit_gluon, num_epochs=2,
-                                            verbose=False)
-    assert w.shape == (1, 8)
+    assert wdm.fit_and_plot(0.5, data, num_epochs=2) is None
+    assert wdm.fit_and_plot_gluon(0.5, data, num_epochs=2) is None
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(': ')[0] for line in lines] == ['L2 norm of w', 'L2 norm of w']
+    assert all(float(line.split(': ')[1]) > 0 for line in lines)
+    ch3.set_seed(0)
+    wdm.fit_and_plot(lambd=0, num_epochs=1)   # the book's call: its data drawn as it draws it
+    assert capsys.readouterr().out.startswith('L2 norm of w: ')
+
+
+def test_a_diverging_fit_stops_on_both_versions():
+    data = wdm.make_data(n_train=5, n_test=10, num_inputs=8)
+    for fit in (wdm.fit_scratch, wdm.fit_gluon):
+        with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+            fit(0.0, data, num_epochs=2, lr=1e9)
 
 
 @pytest.mark.parametrize('lambdas, message', [
