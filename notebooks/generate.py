@@ -58,6 +58,18 @@ def _imported_names(source):
     return names
 
 
+def _defined_names(source):
+    """The names a cell binds at top level: imports, functions and assignments."""
+    names = _imported_names(source)
+    for node in _python(source).body:
+        if isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
 def free_names(fn):
     """The global names fn's source reads (not its arguments, locals or builtins)."""
     tree = ast.parse(inspect.getsource(fn))
@@ -75,7 +87,8 @@ def free_names(fn):
 
 def source_cell(ref, known):
     """The cell presenting a book-layer function: where it lives, the imports of the helpers it
-    calls that the notebook has not defined, and its source (inspect.getsource)."""
+    reads that the notebook has not defined (known: the names defined so far), and its source
+    (inspect.getsource)."""
     fn = _function(ref)
     module = fn.__module__
     path = module.replace('.', '/') + '.py'
@@ -103,9 +116,7 @@ def build(spec):
             cell = nbformat.v4.new_code_cell(text)
             if kind == 'parameters':
                 cell.metadata['tags'] = ['parameters']
-            known |= _imported_names(text)
-            known |= {node.name for node in ast.walk(_python(text))
-                      if isinstance(node, ast.FunctionDef)}
+            known |= _defined_names(text)
             cells.append(cell)
         elif kind == 'source':
             cells.append(nbformat.v4.new_code_cell(source_cell(args[0], known)))
