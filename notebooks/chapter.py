@@ -816,7 +816,8 @@ labels += nd.random.normal(scale=0.1, shape=labels.shape)'''),
 `semilogy`（即 `d2l.semilogy`）用对数纵轴画训练和测试损失：'''),
     source('ch3:semilogy'),
     md('''线性模型 `nn.Dense(1)`，平方损失，SGD（学习率 0.01），批量大小不超过 10。
-最后打印最后一轮的损失和学到的参数。'''),
+最后打印最后一轮的损失和学到的参数。（`ch3.book.model_selection.fit_and_plot` 调用方式与书相同，
+循环在 `fit_gluon` 里；这里把循环写出来。）'''),
     code('''loss = gloss.L2Loss()
 
 def fit_and_plot(train_features, test_features, train_labels, test_labels):
@@ -912,7 +913,8 @@ train_labels, test_labels = labels[:n_train], labels[n_train:]'''),
     source('ch3.book.weight_decay:l2_penalty'),
     md('''### 定义训练和测试 — Defining training and testing
 
-损失加上 `lambd * l2_penalty(w)`；批量大小 1，学习率 0.003。'''),
+损失加上 `lambd * l2_penalty(w)`；批量大小 1，学习率 0.003。（`ch3.book.weight_decay.fit_and_plot`
+调用方式与书相同，循环在 `fit_scratch` 里；这里把循环写出来。）'''),
     code('''batch_size, lr = 1, 0.003
 net, loss = d2l.linreg, d2l.squared_loss
 train_iter = gdata.DataLoader(gdata.ArrayDataset(
@@ -1232,7 +1234,9 @@ train_labels = nd.array(train_data.SalePrice.values).reshape((-1, 1))'''),
     md('''比赛用对数均方根误差（log RMSE）评价：$\\sqrt{\\frac{1}{n}\\sum_i(\\log y_i - \\log \\hat{y}_i)^2}$；
 预测值小于 1 的先设为 1，取对数才稳定。'''),
     source('ch3.book.kaggle_house:log_rmse'),
-    md('''训练用 Adam 优化算法（对学习率不那么敏感），每个迭代周期后记录训练集（和验证集）上的 log RMSE。'''),
+    md('''训练用 Adam 优化算法（对学习率不那么敏感），每个迭代周期后记录训练集（和验证集）上的 log RMSE。
+`ch3.book.kaggle_house` 里也有签名与书相同的 `train`、`k_fold` 和 `train_and_pred`，
+但它们的循环在共用的辅助函数里；这里把循环写出来。'''),
     code('''def train(net, train_features, train_labels, test_features, test_labels,
           num_epochs, learning_rate, weight_decay, batch_size):
     train_ls, test_ls = [], []
