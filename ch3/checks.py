@@ -5,6 +5,9 @@ import math
 import numbers
 
 
+MAX_ELEMENTS = 2 ** 31 - 1   # MXNet 1.x indexes an array with 32-bit integers
+
+
 def check_int(name, value, minimum=None):
     """Return `value` if it is an integer >= minimum, else raise ValueError naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -90,9 +93,6 @@ def check_classifier_batch(y_hat, y):
     check_labels(y, y_hat.shape[1])
 
 
-MAX_ELEMENTS = 2 ** 31 - 1   # MXNet 1.x indexes an array with 32-bit integers
-
-
 def check_weight_shapes(*shapes):
     """ValueError unless every shape has fewer than 2^31 elements (MXNet's limit, before it tries
     to allocate)."""
@@ -130,15 +130,23 @@ def as_distributions(*arrays):
     return values
 
 
-def check_resize(resize):
-    """3.5: None, an int >= 1 or a (width, height) pair of them, else ValueError naming it."""
+def check_resize(resize, batch_size=1):
+    """3.5: None, an int >= 1 or a (width, height) pair of them, else ValueError naming it; also
+    refused: a batch of batch_size images of that size with more elements than MXNet can index."""
     if resize is None:
         return None
     if isinstance(resize, (tuple, list)):
         if len(resize) != 2:
             raise ValueError('resize must be an int or a (width, height) pair, got %r' % (resize,))
-        return tuple(check_int('resize', value, minimum=1) for value in resize)
-    return check_int('resize', resize, minimum=1)
+        resize = tuple(check_int('resize', value, minimum=1) for value in resize)
+        width, height = resize
+    else:
+        resize = width = height = check_int('resize', resize, minimum=1)
+    if batch_size * width * height > MAX_ELEMENTS:
+        raise ValueError('resize=%r makes a batch of %d images of %d x %d pixels, more elements '
+                         'than MXNet can index (2^31 - 1); use a smaller resize or batch_size'
+                         % (resize, batch_size, width, height))
+    return resize
 
 
 def check_last_batch(last_batch):

@@ -296,3 +296,12 @@ def test_book_reference_numbers_are_the_notebooks_printed_lines():
                                           'test_acc': 0.773}
     assert [h['epoch'] for h in book['gluon_history']] == [1, 2, 3, 4, 5]
     assert 'ea74109' in book['source']
+
+
+def test_a_huge_learning_rate_stops_both_versions():
+    from ch3.book.mlp import train_gluon
+    train, test = real_batches(512, 256), real_batches(256, 256, train=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_scratch(train, test, 2, 256, 1e9, verbose=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_gluon(gluon_net(), train, test, 2, 256, 1e9, verbose=False)

@@ -255,3 +255,11 @@ def test_full_gluon_run_reaches_the_books_numbers():
     assert len(result['history']) == 5
     assert final['loss'] < 0.40 and final['train_acc'] > 0.85
     assert abs(final['test_acc'] - 0.872) < 0.03
+
+
+def test_a_huge_learning_rate_stops_both_versions():
+    train, test = real_batches(512, 256), real_batches(256, 256, train=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_scratch(train, test, 2, 256, 1e9, verbose=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_gluon(gluon_net(), train, test, 2, 256, 1e9, verbose=False)

@@ -222,3 +222,14 @@ def test_arguments_are_checked():
         ch3.run_section('3.11', lr=0, verbose=False)
     with pytest.raises(ValueError, match='k must be >= 2'):
         ch3.run_section('3.11', k=1, verbose=False)
+
+
+def test_seed_0_draws_the_books_printed_data():
+    """underfit-overfit.ipynb printed features[:2], poly_features[:2], labels[:2]."""
+    ch3.set_seed(0)
+    features, poly_features, labels = ms.make_poly_data()
+    f32 = np.float32
+    np.testing.assert_array_equal(features[:2].asnumpy(), np.array([[2.2122064], [0.7740038]], f32))
+    np.testing.assert_array_equal(poly_features[:2].asnumpy(), np.array(
+        [[2.2122064, 4.893857, 10.826221], [0.7740038, 0.5990819, 0.46369165]], f32))
+    np.testing.assert_array_equal(labels[:2].asnumpy(), np.array([51.674885, 6.3585763], f32))

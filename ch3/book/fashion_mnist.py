@@ -100,7 +100,7 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
     check_int('batch_size', batch_size, minimum=1)
     check_int('num_workers', num_workers, minimum=0)
     check_choice('pipeline', pipeline, PIPELINES)
-    resize, last_batch = check_resize(resize), check_last_batch(last_batch)
+    resize, last_batch = check_resize(resize, batch_size), check_last_batch(last_batch)
     iters = []
     for train in (True, False):
         images, labels = load_fashion_mnist_arrays(root, train=train, download=download)

@@ -40,7 +40,7 @@ from mxnet.gluon import loss as gloss, nn
 
 from ch3.book import deep_mlp, softmax
 from ch3.book.plotting import new_figure
-from ch3.book.training import data_iter, linreg, sgd, squared_loss, train_ch3
+from ch3.book.training import check_diverged, data_iter, linreg, sgd, squared_loss, train_ch3
 from ch3.checks import check_int
 from ch3.context import as_ctx_list
 
@@ -142,13 +142,20 @@ def train_linreg(features, labels, init=None, num_epochs=3, batch_size=10, lr=0.
     initialize([w, b], init)
     for param in (w, b):
         param.attach_grad()
-    for _ in range(num_epochs):
+    start = _mean_loss(squared_loss, linreg(features, w, b), labels)
+    for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, features, labels):
             with autograd.record():
                 l = squared_loss(linreg(X, w, b), y)
             l.backward()
             sgd([w, b], lr, batch_size)
+        check_diverged(_mean_loss(squared_loss, linreg(features, w, b), labels), start, epoch,
+                       lr)
     return [w, b]
+
+
+def _mean_loss(loss, y_hat, y):
+    return loss(y_hat, y).mean().asscalar()
 
 
 def train_linreg_gluon(features, labels, init=None, num_epochs=3, batch_size=10, lr=0.03,
@@ -161,12 +168,14 @@ def train_linreg_gluon(features, labels, init=None, num_epochs=3, batch_size=10,
     net.initialize(mx.init.Normal(sigma=0.01) if init is None else init, ctx=device)
     loss = gloss.L2Loss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    for _ in range(num_epochs):
+    start = _mean_loss(loss, net(features), labels)
+    for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, features, labels):
             with autograd.record():
                 l = loss(net(X), y)
             l.backward()
             trainer.step(batch_size)
+        check_diverged(_mean_loss(loss, net(features), labels), start, epoch, lr)
     return net
 
 

@@ -43,7 +43,9 @@ def make_poly_data(n_train=n_train, n_test=n_test, ctx=None):
     check_int('n_test', n_test, minimum=1)
     features = nd.random.normal(shape=(n_train + n_test, 1), ctx=ctx)
     poly_features = nd.concat(features, nd.power(features, 2), nd.power(features, 3))
-    labels = nd.dot(poly_features, nd.array(true_w, ctx=ctx)) + true_b
+    # term by term in this order, float32 as the book sums them (a dot product rounds an ulp apart)
+    labels = (true_w[0] * poly_features[:, 0] + true_w[1] * poly_features[:, 1]
+              + true_w[2] * poly_features[:, 2] + true_b)
     labels += nd.random.normal(scale=NOISE, shape=labels.shape, ctx=ctx)
     return features, poly_features, labels
 
