@@ -35,7 +35,8 @@ def _blobs(n=80, classes=3, dim=4, seed=1):
 
 
 class StepRecorder:
-    """Wraps a Trainer for train_on_devices: after every step, records each parameter on every context."""
+    """Wraps a Trainer for train_on_devices: after every step, records each parameter on every
+    context."""
 
     def __init__(self, trainer, net, contexts):
         self.trainer, self.net, self.contexts = trainer, net, contexts

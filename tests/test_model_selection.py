@@ -229,7 +229,8 @@ def test_seed_0_draws_the_books_printed_data():
     ch3.set_seed(0)
     features, poly_features, labels = ms.make_poly_data()
     f32 = np.float32
-    np.testing.assert_array_equal(features[:2].asnumpy(), np.array([[2.2122064], [0.7740038]], f32))
+    np.testing.assert_array_equal(features[:2].asnumpy(),
+                                  np.array([[2.2122064], [0.7740038]], f32))
     np.testing.assert_array_equal(poly_features[:2].asnumpy(), np.array(
         [[2.2122064, 4.893857, 10.826221], [0.7740038, 0.5990819, 0.46369165]], f32))
     np.testing.assert_array_equal(labels[:2].asnumpy(), np.array([51.674885, 6.3585763], f32))

@@ -1,7 +1,8 @@
 """The multilayer perceptron generalised beyond the book's 3.9 and 3.13 nets, for the exercises and
 3.15's experiments (several hidden layers, another activation, a hook after each hidden layer):
-    init_params(num_hiddens=(h1, h2, ...)) -> [W1, b1, ..., WL, bL], Wi (fan_in, fan_out), bi (fan_out,)
-    net(X, params, activation, after_hidden) -> logits (n, outputs) of X (n, 1, 28, 28) or (n, fan_in)
+    init_params(num_hiddens=(h1, h2, ...)) -> [W1, b1, ..., WL, bL],
+                                              Wi (fan_in, fan_out), bi (fan_out,)
+    net(X, params, activation, after_hidden) -> logits (n, outputs) of X (n, 1, 28, 28)
 With one hidden layer of 256 ReLU units it computes ch3.book.mlp.net exactly (same draws, same
 ops). Gluon's Dense stores the same weight transposed, (fan_out, fan_in): gluon_params /
 load_params convert between the two.

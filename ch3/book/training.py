@@ -71,7 +71,7 @@ def check_diverged(loss, start, epoch, lr):
 
 
 def check_finite(loss, epoch, lr):
-    """Return loss as float, or raise TrainingDiverged naming the epoch when it is NaN or infinite."""
+    """Return loss as float, or raise TrainingDiverged naming the epoch when it is not finite."""
     return check_diverged(loss, None, epoch, lr)
 
 

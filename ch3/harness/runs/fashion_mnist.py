@@ -20,7 +20,8 @@ def dataset_summary(pipeline='fast', root=None):
     """3.5: sizes of both splits, the first training sample's shape/dtype and label as the
     pipeline gives it (Gluon: (28, 28, 1); from scratch: our arrays (28, 28)), the ten labels."""
     if pipeline == 'gluon':
-        train, test = book.FashionMNISTArrays(root, train=True), book.FashionMNISTArrays(root, train=False)
+        train = book.FashionMNISTArrays(root, train=True)
+        test = book.FashionMNISTArrays(root, train=False)
         feature, label = train[0]
         feature = feature.asnumpy()
         train_size, test_size, label_dtype = len(train), len(test), np.asarray(label).dtype
