@@ -204,7 +204,7 @@ def execute(nb, overrides=None, timeout=1200, cwd=None):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     env.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     with tempfile.TemporaryDirectory() as tmp:
-        NotebookClient(nb, timeout=timeout, kernel_name='python3',
+        NotebookClient(nb, timeout=timeout, kernel_name='python3', record_timing=False,
                        resources={'metadata': {'path': cwd or tmp}}).execute(env=env)
     return nb
 
