@@ -14,7 +14,7 @@ ifneq ($(wildcard ../shared/data/kaggle_house/kaggle_house_pred_train.csv),)
 export CH3_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup mxnet-libs data run test quick bench bench-gemm clean
+.PHONY: setup mxnet-libs data run test quick notebooks bench bench-gemm clean
 
 setup: $(VENV)/.installed
 
@@ -54,6 +54,11 @@ quick: data
 
 test: data
 	$(PY) -m pytest -q
+
+# Rewrite notebooks/*.ipynb from notebooks/chapter.py and run each at the book's settings in a
+# fresh kernel, keeping the outputs (a few minutes on 2 cores).
+notebooks: data
+	$(PY) notebooks/generate.py --execute
 
 bench: data
 	$(PY) benchmarks/bench_ch3.py --json out/bench.json

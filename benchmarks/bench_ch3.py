@@ -100,7 +100,7 @@ def train_ours(model, train_iter, test_iter, num_epochs):
                                       BATCH_SIZE, lr, verbose=False)
     elif model == 'mlp_scratch':
         _, history = mlp.train_scratch(train_iter, test_iter, num_epochs, BATCH_SIZE, lr,
-                                       NUM_HIDDENS, verbose=False)
+                                       num_hiddens=NUM_HIDDENS, verbose=False)
     else:
         history = mlp.train_gluon(mlp.gluon_net(NUM_HIDDENS), train_iter, test_iter, num_epochs,
                                   BATCH_SIZE, lr, verbose=False)

@@ -3,9 +3,9 @@ from ch3._guard import check_environment as _check_environment
 
 _check_environment()   # also restores numpy names MXNet 1.9.1 reads, before anything imports it
 
-from ch3.harness.perf import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
+from ch3._mxnet_env import apply_mxnet_defaults as _apply_mxnet_defaults  # noqa: E402
 
-_apply_mxnet_defaults()   # before the first `import mxnet`; see ch3.harness.perf.MXNET_DEFAULTS
+_apply_mxnet_defaults()   # before the first `import mxnet`; see ch3._mxnet_env.MXNET_DEFAULTS
 
 __version__ = '0.1.0'
 
@@ -14,6 +14,14 @@ from ch3.context import try_gpu, try_all_gpus, parse_ctx, as_ctx_list  # noqa: E
 from ch3.book.training import (data_iter, linreg, squared_loss, sgd,  # noqa: E402
                                evaluate_accuracy, train_ch3, TrainingDiverged)
 from ch3.book.fashion_mnist import load_data_fashion_mnist, get_fashion_mnist_labels  # noqa: E402
-from ch3.book.plotting import plt, use_svg_display, set_figsize  # noqa: E402
-from ch3.book.notebook import show_fashion_mnist, semilogy  # noqa: E402
-from ch3.harness.registry import run_section, list_sections  # noqa: E402
+from ch3.book.fashion_mnist import show_fashion_mnist  # noqa: E402
+from ch3.book.plotting import plt, use_svg_display, set_figsize, semilogy  # noqa: E402
+
+
+def __getattr__(name):
+    """run_section and list_sections, the harness's, imported on first use: `import ch3` loads
+    the base and book layers only."""
+    if name in ('run_section', 'list_sections'):
+        from ch3.harness import registry
+        return getattr(registry, name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))

@@ -5,6 +5,9 @@ import math
 import numbers
 
 
+MAX_ELEMENTS = 2 ** 31 - 1   # MXNet 1.x indexes an array with 32-bit integers
+
+
 def check_int(name, value, minimum=None):
     """Return `value` if it is an integer >= minimum, else raise ValueError naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -77,6 +80,31 @@ def check_labels(y, num_classes, name='labels'):
                          'the %d outputs of the model' % (name, num_classes - 1, bad, num_classes))
 
 
+def check_classifier_batch(y_hat, y):
+    """ValueError unless y_hat (n, q) scores q >= 2 classes and y (n,) holds class indices 0..q-1;
+    waits for y on the host, so call it on a first batch, not per batch."""
+    if y_hat.ndim != 2 or y_hat.shape[1] < 2:
+        raise ValueError('a classifier needs outputs of shape (n, classes) with at least 2 '
+                         'classes, the net gave shape %s; give the net one output per class'
+                         % (y_hat.shape,))
+    if y.ndim != 1 or y.shape[0] != y_hat.shape[0]:
+        raise ValueError('labels must be 1-D (n,) with one per output row (%d), got shape %s; '
+                         'use y.reshape((-1,))' % (y_hat.shape[0], y.shape))
+    check_labels(y, y_hat.shape[1])
+
+
+def check_weight_shapes(*shapes):
+    """ValueError unless every shape has fewer than 2^31 elements (MXNet's limit, before it tries
+    to allocate)."""
+    for shape in shapes:
+        size = 1
+        for dim in shape:
+            size *= int(dim)
+        if size > MAX_ELEMENTS:
+            raise ValueError('an array of shape %s would hold %d elements, more than MXNet can '
+                             'index (2^31 - 1); use fewer hidden units' % (tuple(shape), size))
+
+
 def as_distributions(*arrays):
     """3.4: each argument as a float64 NDArray of probabilities along the last axis (same shapes),
     or ValueError naming what is wrong."""
@@ -102,15 +130,23 @@ def as_distributions(*arrays):
     return values
 
 
-def check_resize(resize):
-    """3.5: None, an int >= 1 or a (width, height) pair of them, else ValueError naming it."""
+def check_resize(resize, batch_size=1):
+    """3.5: None, an int >= 1 or a (width, height) pair of them, else ValueError naming it; also
+    refused: a batch of batch_size images of that size with more elements than MXNet can index."""
     if resize is None:
         return None
     if isinstance(resize, (tuple, list)):
         if len(resize) != 2:
             raise ValueError('resize must be an int or a (width, height) pair, got %r' % (resize,))
-        return tuple(check_int('resize', value, minimum=1) for value in resize)
-    return check_int('resize', resize, minimum=1)
+        resize = tuple(check_int('resize', value, minimum=1) for value in resize)
+        width, height = resize
+    else:
+        resize = width = height = check_int('resize', resize, minimum=1)
+    if batch_size * width * height > MAX_ELEMENTS:
+        raise ValueError('resize=%r makes a batch of %d images of %d x %d pixels, more elements '
+                         'than MXNet can index (2^31 - 1); use a smaller resize or batch_size'
+                         % (resize, batch_size, width, height))
+    return resize
 
 
 def check_last_batch(last_batch):

@@ -74,15 +74,6 @@ def as_ctx_list(ctx):
     return parse_ctx(ctx)
 
 
-def single_ctx(ctx, model='the from-scratch model'):
-    """The one Context of `ctx`; several is a ValueError (scratch parameters live on one device)."""
-    contexts = as_ctx_list(ctx)
-    if len(contexts) > 1:
-        raise ValueError('%s keeps its parameters on one device; pass one ctx (got %s) or use '
-                         'the Gluon version for several' % (model, ', '.join(map(str, contexts))))
-    return contexts[0]
-
-
 def ctx_names(ctx):
     """Contexts as strings for JSON output, e.g. ['cpu(0)']."""
     return [str(c) for c in as_ctx_list(ctx)]

@@ -236,7 +236,7 @@ def _blobs(n=100, classes=3, dim=5, seed=1):
 def test_hybridized_net_trains_exactly_like_the_imperative_one():
     from mxnet import gluon, init
     from mxnet.gluon import loss as gloss, nn
-    from ch3.book.training import _fused_step, train_ch3
+    from ch3.book.training import train_ch3
     features, labels = _blobs()
     loader = gluon.data.DataLoader(gluon.data.ArrayDataset(features, labels), 32)  # 32*3 + 4
     results = []
@@ -248,7 +248,6 @@ def test_hybridized_net_trains_exactly_like_the_imperative_one():
         if hybridize:
             net.hybridize(static_alloc=True)
         loss = gloss.SoftmaxCrossEntropyLoss()
-        assert (_fused_step(net, loss) is not None) == hybridize
         trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.3})
         history = train_ch3(net, loader, loader, loss, 3, 32, trainer=trainer, verbose=False)
         results.append((net[0].weight.data().asnumpy(), history))

@@ -15,7 +15,7 @@ from ch3.harness import distributed as dist
 from ch3.data.fashion_mnist import load_fashion_mnist_arrays
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.book import softmax as sm
-from ch3.book.training import train_ch3
+from ch3.harness.training import train_on_devices
 
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 
@@ -35,7 +35,8 @@ def _blobs(n=80, classes=3, dim=4, seed=1):
 
 
 class StepRecorder:
-    """Wraps a Trainer for train_ch3: after every step, records each parameter on every context."""
+    """Wraps a Trainer for train_on_devices: after every step, records each parameter on every
+    context."""
 
     def __init__(self, trainer, net, contexts):
         self.trainer, self.net, self.contexts = trainer, net, contexts
@@ -57,8 +58,8 @@ def _train_recorded(contexts, loader, kvstore='device', epochs=2):
     net.initialize(init.Normal(sigma=0.01), ctx=contexts)
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1}, kvstore=kvstore)
     recorder = StepRecorder(trainer, net, contexts)
-    history = train_ch3(net, loader, loader, gloss.SoftmaxCrossEntropyLoss(), epochs, 20,
-                        trainer=recorder, ctx=contexts, verbose=False)
+    history = train_on_devices(net, loader, loader, gloss.SoftmaxCrossEntropyLoss(), epochs, 20,
+                               recorder, contexts, verbose=False)
     return recorder.snapshots, history
 
 
@@ -88,8 +89,8 @@ def test_softmax_on_real_data_two_contexts_match_one_step_by_step():
         net = sm.gluon_net(contexts)
         trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
         recorder = StepRecorder(trainer, net, contexts)
-        history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), 2, 256,
-                            trainer=recorder, ctx=contexts, verbose=False)
+        history = train_on_devices(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
+                                   2, 256, recorder, contexts, verbose=False)
         runs.append((recorder.snapshots, history))
     (one, one_history), (two, two_history) = runs
     assert len(two) == 2 * len(train_iter) >= 2 * 3

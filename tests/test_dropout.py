@@ -16,7 +16,7 @@ from mxnet import autograd, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import ch3
-from ch3.book import mlp
+from ch3.book import deep_mlp as mlp
 from ch3.book.dropout import (dropout, dropout_examples, gluon_net, init_params, net,
                               train_scratch)
 from ch3.checks import check_drop_prob
@@ -90,7 +90,7 @@ def test_probabilities_outside_zero_one_are_value_errors(p):
 def test_check_drop_prob_names_the_hyperparameter():
     assert check_drop_prob(1) == 1.0 and check_drop_prob(0) == 0.0
     with pytest.raises(ValueError, match=r'drop_prob1 must be a probability in \[0, 1\]'):
-        net(nd.ones((2, 784)), init_params(), drop_prob1=1.5)
+        train_scratch([], [], drop_prob1=1.5)
     with pytest.raises(ValueError, match=r'drop_prob2 must be a probability in \[0, 1\]'):
         gluon_net(drop_prob2=-0.5)
 
@@ -296,3 +296,12 @@ def test_book_reference_numbers_are_the_notebooks_printed_lines():
                                           'test_acc': 0.773}
     assert [h['epoch'] for h in book['gluon_history']] == [1, 2, 3, 4, 5]
     assert 'ea74109' in book['source']
+
+
+def test_a_huge_learning_rate_stops_both_versions():
+    from ch3.book.mlp import train_gluon
+    train, test = real_batches(512, 256), real_batches(256, 256, train=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_scratch(train, test, 2, 256, 1e9, verbose=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        train_gluon(gluon_net(), train, test, 2, 256, 1e9, verbose=False)

@@ -45,8 +45,8 @@ def test_the_book_signature_is_d2lzhs():
 
 
 def test_gluon_dataset_samples_look_like_gluons():
-    train = book.FashionMNIST(DEBIAN, train=True)
-    test = book.FashionMNIST(DEBIAN, train=False)
+    train = book.FashionMNISTArrays(DEBIAN, train=True)
+    test = book.FashionMNISTArrays(DEBIAN, train=False)
     assert (len(train), len(test)) == (60000, 10000)
     feature, label = train[0]
     assert feature.shape == (28, 28, 1) and feature.dtype == np.uint8
@@ -79,10 +79,10 @@ def test_labels_match_d2lzh():
 
 @pytest.mark.parametrize('layout', ['gluon', 'batch', 'plain'])
 def test_show_fashion_mnist_takes_every_layout(layout):
-    dataset = book.FashionMNIST(DEBIAN, train=True)
+    dataset = book.FashionMNISTArrays(DEBIAN, train=True)
     X, y = dataset[0:4]                                  # (4, 28, 28, 1), the book's call
     images = {'gluon': X, 'batch': X.transpose((0, 3, 1, 2)), 'plain': X[:, :, :, 0]}[layout]
-    fig = book.show_fashion_mnist(images, book.get_fashion_mnist_labels(y))
+    fig = book.fashion_mnist_figure(images, book.get_fashion_mnist_labels(y))
     shown = [ax for ax in fig.axes if ax.images]
     assert isinstance(fig, Figure) and len(shown) == 4
     raw = fm.load_fashion_mnist_arrays(DEBIAN, train=True)[0][:4]
@@ -93,9 +93,9 @@ def test_show_fashion_mnist_takes_every_layout(layout):
 
 def test_show_fashion_mnist_rejects_other_shapes():
     with pytest.raises(ValueError, match=r'\(h, w\), \(1, h, w\) or \(h, w, 1\)'):
-        book.show_fashion_mnist(np.zeros((2, 3, 28, 28), np.uint8), [0, 1])
+        book.fashion_mnist_figure(np.zeros((2, 3, 28, 28), np.uint8), [0, 1])
     with pytest.raises(ValueError, match='got 2 images but 1 labels'):
-        book.show_fashion_mnist(np.zeros((2, 28, 28), np.uint8), ['bag'])
+        book.fashion_mnist_figure(np.zeros((2, 28, 28), np.uint8), ['bag'])
 
 
 def test_gluon_loader_on_a_device_list_and_resize():
@@ -141,7 +141,7 @@ def gluon_root(tmp_path, monkeypatch):
 
 def test_samples_and_test_batches_equal_gluons_and_d2lzhs(gluon_root):
     from mxnet.gluon.data.vision import FashionMNIST as GluonFashionMNIST
-    theirs, ours = GluonFashionMNIST(root=gluon_root, train=False), book.FashionMNIST(DEBIAN,
+    theirs, ours = GluonFashionMNIST(root=gluon_root, train=False), book.FashionMNISTArrays(DEBIAN,
                                                                                        train=False)
     assert len(theirs) == len(ours) == 10000
     for index in (0, 1, 4321, 9999):
@@ -159,10 +159,10 @@ def test_samples_and_test_batches_equal_gluons_and_d2lzhs(gluon_root):
 
 def test_show_fashion_mnist_draws_the_images_d2lzh_draws(monkeypatch):
     monkeypatch.setattr(d2lzh.utils, 'use_svg_display', lambda: None)  # IPython 9 lacks its call
-    X, y = book.FashionMNIST(DEBIAN, train=True)[0:3]
+    X, y = book.FashionMNISTArrays(DEBIAN, train=True)[0:3]
     d2lzh.show_fashion_mnist(X, d2lzh.get_fashion_mnist_labels(y))
     theirs = [ax for ax in d2lzh.plt.gcf().axes if ax.images]
-    ours = [ax for ax in book.show_fashion_mnist(X, y).axes if ax.images]
+    ours = [ax for ax in book.fashion_mnist_figure(X, y).axes if ax.images]
     for a, b in zip(theirs, ours):
         np.testing.assert_array_equal(a.images[0].get_array(), b.images[0].get_array())
         assert a.get_title() == b.get_title()

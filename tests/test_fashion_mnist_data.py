@@ -165,10 +165,10 @@ def test_get_labels_and_plot():
     X, y = next(iter(test_iter))
     names = book.get_fashion_mnist_labels(y)
     assert names[:3] == ['ankle boot', 'pullover', 'trouser']   # test labels 9, 2, 1
-    fig = book.show_fashion_mnist(X, names)
+    fig = book.fashion_mnist_figure(X, names)
     assert isinstance(fig, Figure) and len(fig.axes) == 9
     assert fig.axes[0].get_title() == 'ankle boot'
-    assert isinstance(book.show_fashion_mnist(X[:2], y[:2]), Figure)   # numeric labels converted
+    assert isinstance(book.fashion_mnist_figure(X[:2], y[:2]), Figure)   # numeric labels converted
 
 
 # ------------------------------------------------------------------------------ iterator

@@ -11,7 +11,7 @@ from mxnet import gluon, init, nd
 
 import ch3
 from ch3.book import initialization as book
-from ch3.book import mlp, softmax
+from ch3.book import deep_mlp as mlp, softmax
 from ch3.harness.runs.data import fashion_mnist_iters
 from ch3.harness.runs import initialization as ini
 
@@ -261,3 +261,17 @@ def test_bad_arguments_are_refused():
         book.xavier_bound(0, 3)
     with pytest.raises(ValueError, match='num_layers'):
         book.layer_outputs(0.2, 0)
+
+
+def test_a_huge_learning_rate_stops_every_model_of_the_section():
+    from test_mlp import real_batches
+    features = nd.random.normal(shape=(100, 2))
+    labels = nd.dot(features, nd.array([2, -3.4])) + 4.2
+    for train in (book.train_linreg, book.train_linreg_gluon):
+        with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+            train(features, labels, lr=1e9)
+    data = real_batches(512, 256), real_batches(256, 256, train=False)
+    for train in (book.train_softmax_scratch, book.train_softmax_gluon, book.train_mlp_scratch,
+                  book.train_mlp_gluon):
+        with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+            train(*data, lr=1e9, num_epochs=2, verbose=False)

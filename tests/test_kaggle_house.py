@@ -25,7 +25,7 @@ def data():
 def book_run(data):
     """The book's 5-fold, 100-epoch run of the Gluon linear model (once for the module)."""
     ch3.set_seed(0)
-    return kh.k_fold(5, data['train_features'], data['train_labels'], verbose=False)
+    return kh.k_fold_results(5, data['train_features'], data['train_labels'], verbose=False)
 
 
 def test_log_rmse_is_the_rmse_of_logs_with_predictions_clipped_at_1():
@@ -145,8 +145,8 @@ def _read_submission(path):
 
 def test_train_and_pred_writes_a_kaggle_submission(data, tmp_path):
     path = tmp_path / 'submission.csv'
-    result = kh.train_and_pred(data['train_features'], data['test_features'],
-                               data['train_labels'], data['test_ids'], path, verbose=False)
+    result = kh.predict_submission(data['train_features'], data['test_features'],
+                                   data['train_labels'], data['test_ids'], path=path)
     rows = _read_submission(path)
     assert rows[0] == ['Id', 'SalePrice'] and len(rows) == 1460
     assert [int(r[0]) for r in rows[1:]] == data['test_ids'].tolist()
@@ -157,14 +157,43 @@ def test_train_and_pred_writes_a_kaggle_submission(data, tmp_path):
     assert os.listdir(tmp_path) == ['submission.csv']
 
 
+def test_the_books_calls_of_k_fold_and_train_and_pred(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # the book writes submission.csv where it runs
+    k, num_epochs, lr, weight_decay, batch_size = 2, 5, 5, 0, 64
+    ch3.set_seed(0)
+    train_l, valid_l = kh.k_fold(k, data['train_features'], data['train_labels'], num_epochs, lr,
+                                 weight_decay, batch_size)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(',')[0] for line in lines] == ['fold 0', 'fold 1']
+    scores = [[float(part.split(': ')[1]) for part in line.split(', ')[1:]] for line in lines]
+    assert all(line.split(', ')[1].startswith('train rmse: ') for line in lines)
+    assert train_l == pytest.approx(np.mean([t for t, _ in scores]), abs=1e-6)
+    assert valid_l == pytest.approx(np.mean([v for _, v in scores]), abs=1e-6)
+    assert kh.train_and_pred(data['train_features'], data['test_features'],
+                             data['train_labels'], data['test_data'], num_epochs, lr,
+                             weight_decay, batch_size) is None
+    assert capsys.readouterr().out.startswith('train rmse ')
+    assert len(_read_submission(tmp_path / 'submission.csv')) == 1460
+
+
+def test_a_diverging_learning_rate_stops_k_fold_and_writes_no_submission(data, tmp_path):
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        kh.k_fold(2, data['train_features'], data['train_labels'], 2, 1e9, 0, 64)
+    path = tmp_path / 'submission.csv'
+    with pytest.raises(ch3.TrainingDiverged, match='smaller learning rate'):
+        kh.train_and_pred(data['train_features'], data['test_features'], data['train_labels'],
+                          data['test_ids'], 2, 1e9, 0, 64, path=path)
+    assert os.listdir(tmp_path) == []
+
+
 def test_train_and_pred_refuses_to_overwrite_unless_asked(data, tmp_path):
     path = tmp_path / 'submission.csv'
     path.write_text('keep me\n')
     args = (data['train_features'], data['test_features'], data['train_labels'], data['test_ids'])
     with pytest.raises(FileExistsError, match='overwrite=True'):
-        kh.train_and_pred(*args, path, verbose=False)
+        kh.train_and_pred(*args, path=path)
     assert path.read_text() == 'keep me\n'
-    kh.train_and_pred(*args, path, num_epochs=2, overwrite=True, from_scratch=True, verbose=False)
+    kh.predict_submission(*args, num_epochs=2, path=path, overwrite=True, from_scratch=True)
     assert _read_submission(path)[0] == ['Id', 'SalePrice']
 
 
@@ -230,9 +259,7 @@ def test_bad_arguments_are_refused(data):
         kh.train(kh.get_net(), nd.ones((4, 2)), -nd.ones((4, 1)), None, None, 1)
 
 
-def test_gluon_version_splits_batches_over_two_devices():
-    one = ch3.run_section('3.16', quick=True, better=False, verbose=False)
-    two = ch3.run_section('3.16', quick=True, better=False, verbose=False, ctx='cpu:0,cpu:1')
-    assert two['ctx'] == ['cpu(0)', 'cpu(1)']
-    np.testing.assert_allclose(two['final']['valid_log_rmse'], one['final']['valid_log_rmse'],
-                               rtol=1e-4)
+def test_both_versions_run_on_one_device():
+    for impl in ('scratch', 'gluon'):
+        with pytest.raises(ValueError, match='one device'):
+            ch3.run_section('3.16', impl=impl, ctx='cpu:0,cpu:1', quick=True)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from ch3.book.kfold import fold_ranges, get_k_fold_data, k_fold
+from ch3.book.kfold import fold_ranges, get_k_fold_data, run_folds
 
 
 def book_get_k_fold_data(k, i, X, y):
@@ -79,7 +79,7 @@ def test_mismatched_lengths_and_unknown_tail_are_refused():
         get_k_fold_data(2, 0, np.zeros((10, 2)), np.zeros(10), tail='keep')
 
 
-def test_k_fold_averages_the_last_epoch_of_each_fold(capsys):
+def test_run_folds_averages_the_last_epoch_of_each_fold(capsys):
     X = nd.arange(20).reshape((10, 2))
     y = nd.arange(10)
     seen = []
@@ -89,15 +89,15 @@ def test_k_fold_averages_the_last_epoch_of_each_fold(capsys):
         m = float(y_valid.mean().asscalar())   # a "loss" that identifies the fold
         return [99.0, m], [98.0, m + 1]
 
-    result = k_fold(5, X, y, train_fn)
+    result = run_folds(5, X, y, train_fn)
     assert seen == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
     assert [f['train'] for f in result['folds']] == [0.5, 2.5, 4.5, 6.5, 8.5]
     assert result['train_mean'] == pytest.approx(4.5)
     assert result['valid_mean'] == pytest.approx(5.5)
     assert result['folds'][0]['train_curve'] == [99.0, 0.5]
-    assert 'fold 4, train rmse 8.500000, valid rmse 9.500000' in capsys.readouterr().out
+    assert 'fold 4, train rmse: 8.500000, valid rmse: 9.500000' in capsys.readouterr().out
 
 
-def test_k_fold_refuses_an_empty_curve():
+def test_run_folds_refuses_an_empty_curve():
     with pytest.raises(ValueError, match='empty loss curve for fold 0'):
-        k_fold(2, np.zeros((4, 1)), np.zeros(4), lambda *data: ([], []), verbose=False)
+        run_folds(2, np.zeros((4, 1)), np.zeros(4), lambda *data: ([], []), verbose=False)

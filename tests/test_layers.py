@@ -7,7 +7,9 @@ import re
 import pytest
 
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'ch3')
-BASE = ('ch3.data', 'ch3.checks', 'ch3.context', 'ch3.utils', 'ch3._guard', 'ch3._numpy_compat')
+BASE = ('ch3.data', 'ch3.checks', 'ch3.context', 'ch3.utils', 'ch3._guard', 'ch3._numpy_compat',
+        'ch3._mxnet_env')
+FACE = ('ch3',)   # the package face, ch3/__init__.py
 BOOK = ('ch3.book',)
 
 
@@ -83,11 +85,30 @@ def test_no_import_circle_anywhere_in_ch3():
             visit(node)
 
 
-@pytest.mark.parametrize('layer, allowed', [(BOOK, BOOK + BASE), (BASE, BASE)])
+def _in_layer(name, layer):
+    return name in FACE if layer == FACE else _in(name, layer)
+
+
+@pytest.mark.parametrize('layer, allowed', [(BOOK, BOOK + BASE), (BASE, BASE),
+                                            (FACE, BOOK + BASE + ('ch3.harness.registry',))])
 def test_lower_layers_never_import_higher_ones(layer, allowed):
     bad = sorted('%s imports %s' % (name, target) for name, targets in graph().items()
-                 if _in(name, layer) for target in targets if not _in(target, allowed))
+                 if _in_layer(name, layer) for target in targets if not _in(target, allowed))
     assert bad == []
+
+
+def test_the_face_reaches_the_harness_only_when_asked():
+    """The face names the registry (above) only inside its module __getattr__: imported on use."""
+    import subprocess
+    import sys
+    code = ('import ch3, sys\n'
+            'print(sorted(m for m in sys.modules if m.startswith("ch3.harness")))\n'
+            'print(ch3.run_section.__module__, ch3.list_sections.__module__)')
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(PACKAGE_DIR))
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ['[]', 'ch3.harness.registry ch3.harness.registry']
 
 
 def test_the_book_layer_never_mentions_run_machinery():

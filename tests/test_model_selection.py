@@ -173,7 +173,7 @@ def test_section_is_registered_with_both_versions_on_one_device():
 
 
 def test_cross_validation_prefers_the_third_order_features():
-    assert ms.k_fold is ch3.book.kfold.k_fold
+    assert ms.run_folds is ch3.book.kfold.run_folds
     features, poly, labels = ms.make_poly_data()
     third = ms.cross_validate(2, poly[:100], labels[:100], ms.fit_scratch, num_epochs=20,
                               verbose=False)
@@ -183,12 +183,29 @@ def test_cross_validation_prefers_the_third_order_features():
     assert third['valid_mean'] < linear['valid_mean'] / 5
 
 
-def test_fit_and_plot_returns_params_history_and_a_figure():
+def test_fit_and_plot_takes_the_books_call_prints_its_lines_and_returns_none(capsys):
     features, poly, labels = ms.make_poly_data(n_train=10, n_test=5)
-    (w, b), history, fig = ms.fit_and_plot(poly[:10], poly[10:], labels[:10], labels[10:],
-                                           fit=ms.fit_scratch, num_epochs=2, verbose=False)
+    assert ms.fit_and_plot(poly[:10], poly[10:], labels[:10], labels[10:], num_epochs=2) is None
+    out = capsys.readouterr().out
+    assert out.startswith('final epoch: train loss ') and ' test loss ' in out
+    assert '\nweight: [[' in out and '\nbias: [' in out
+    assert ch3.plt.gca().get_yscale() == 'log'
+
+
+def test_loss_figure_draws_both_curves_on_a_log_scale():
+    features, poly, labels = ms.make_poly_data(n_train=10, n_test=5)
+    (w, b), history = ms.fit_scratch(poly[:10], poly[10:], labels[:10], labels[10:],
+                                     num_epochs=2)
+    fig = ms.loss_figure(history, title='t')
     assert w.shape == (3, 1) and b.shape == (1,) and len(history) == 2
-    assert fig.axes[0].get_yscale() == 'log'
+    assert fig.axes[0].get_yscale() == 'log' and len(fig.axes[0].lines) == 2
+
+
+def test_a_diverging_fit_stops_on_both_versions():
+    features, poly, labels = ms.make_poly_data(n_train=10, n_test=5)
+    for fit in (ms.fit_scratch, ms.fit_gluon):
+        with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+            fit(poly[:10], poly[10:], labels[:10], labels[10:], num_epochs=2, lr=1e9)
 
 
 def test_arguments_are_checked():
@@ -205,3 +222,15 @@ def test_arguments_are_checked():
         ch3.run_section('3.11', lr=0, verbose=False)
     with pytest.raises(ValueError, match='k must be >= 2'):
         ch3.run_section('3.11', k=1, verbose=False)
+
+
+def test_seed_0_draws_the_books_printed_data():
+    """underfit-overfit.ipynb printed features[:2], poly_features[:2], labels[:2]."""
+    ch3.set_seed(0)
+    features, poly_features, labels = ms.make_poly_data()
+    f32 = np.float32
+    np.testing.assert_array_equal(features[:2].asnumpy(),
+                                  np.array([[2.2122064], [0.7740038]], f32))
+    np.testing.assert_array_equal(poly_features[:2].asnumpy(), np.array(
+        [[2.2122064, 4.893857, 10.826221], [0.7740038, 0.5990819, 0.46369165]], f32))
+    np.testing.assert_array_equal(labels[:2].asnumpy(), np.array([51.674885, 6.3585763], f32))

@@ -1,233 +1,289 @@
-"""The companion notebooks: committed without outputs, one covers every section, each shows the
-model, loss and training code it runs (calls into ch3.book and displayed sources), and each runs.
-
-Every notebook is executed with nbclient in quick mode (CH3_QUICK=1) in one kernel of this
-virtualenv (a `%reset -f` between notebooks keeps them independent while ch3 and MXNet are imported
-once).
-"""
-import ast
-import importlib
+"""The companion notebooks: one per notebook of the book's chapter 3, with the book's subsection
+titles in order, generated from notebooks/chapter.py and ch3.book (no drift), committed with the
+outputs of their current code, and each executed here, shortened, in a fresh kernel."""
+import importlib.util
 import json
 import pathlib
-import sys
+import re
 
 import nbformat
 import pytest
 
-import ch3
-from ch3.harness.registry import get_section
-from ch3.harness import compare as _compare
-
-
-def flatten(nested):
-    """{'normal_w': ...}: the book's nested numbers under one-level names."""
-    return {'_'.join(path): value for path, value in _compare.flatten(nested)}
-
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
-REGISTERED = {s['section'] for s in ch3.list_sections()}
-# sections whose notebook trains a model (the rest demonstrate data, functions or gradients)
-TRAINED = {'3.2', '3.3', '3.6', '3.7', '3.9', '3.10', '3.11', '3.12', '3.13', '3.15', '3.16'}
-TRAINING_CALLS = {'train_ch3', 'sgd', 'train', 'train_gluon', 'train_scratch', 'fit_scratch',
-                  'fit_gluon', 'fit_and_plot', 'k_fold', 'train_and_pred', 'train_mlp_scratch',
-                  'cross_validate'}
+NOTEBOOK_DIR = ROOT / 'notebooks'
 
 
-def _read(path):
-    return nbformat.read(str(path), as_version=4)
+def _load_generator():
+    spec = importlib.util.spec_from_file_location('ch3_notebooks_generate',
+                                                  NOTEBOOK_DIR / 'generate.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _code(nb):
-    return [cell.source for cell in nb.cells if cell.cell_type == 'code']
+generate = _load_generator()
+
+# The book's notebooks (d2l-zh, chapter_deep-learning-basics) and their headings in order, without
+# the closing 练习 / 扫码直达 / 参考文献 ones.
+TITLES = {
+    '3.1': ('linear_regression', [
+        '# 线性回归', '## 线性回归的基本要素', '### 模型', '### 模型训练', '#### 训练数据',
+        '#### 损失函数', '#### 优化算法', '### 模型预测', '## 线性回归的表示方法', '### 神经网络图',
+        '### 矢量计算表达式', '## 小结']),
+    '3.2': ('linear_regression_scratch', [
+        '# 线性回归的从零开始实现', '## 生成数据集', '## 读取数据', '## 初始化模型参数', '## 定义模型',
+        '## 定义损失函数', '## 定义优化算法', '## 训练模型', '## 小结']),
+    '3.3': ('linear_regression_gluon', [
+        '# 线性回归的简洁实现', '## 生成数据集', '## 读取数据', '## 定义模型', '## 初始化模型参数',
+        '## 定义损失函数', '## 定义优化算法', '## 训练模型', '## 小结']),
+    '3.4': ('softmax_regression', [
+        '# Softmax 回归', '## 分类问题', '## Softmax 回归模型', '### Softmax 运算',
+        '## 单样本分类的矢量计算表达式', '## 小批量样本分类的矢量计算表达式', '## 交叉熵损失函数',
+        '## 模型预测及评价', '## 小结']),
+    '3.5': ('fashion_mnist', [
+        '# 图像分类数据集（Fashion-MNIST）', '## 获取数据集', '## 读取小批量', '## 小结']),
+    '3.6': ('softmax_regression_scratch', [
+        '# Softmax回归的从零开始实现', '## 获取和读取数据', '## 初始化模型参数', '## 实现Softmax运算',
+        '## 定义模型', '## 定义损失函数', '## 计算分类准确率', '## 训练模型', '## 预测', '## 小结']),
+    '3.7': ('softmax_regression_gluon', [
+        '# Softmax 回归的简洁实现', '## 获取和读取数据', '## 定义和初始化模型',
+        '## Softmax 和交叉熵损失函数', '## 定义优化算法', '## 训练模型', '## 小结']),
+    '3.8': ('mlp', [
+        '# 多层感知机', '## 隐藏层', '## 激活函数', '### ReLU 函数', '### Sigmoid 函数',
+        '### Tanh 函数', '## 多层感知机', '## 小结']),
+    '3.9': ('mlp_scratch', [
+        '# 多层感知机的从零开始实现', '## 获取和读取数据', '## 定义模型参数', '## 定义激活函数',
+        '## 定义模型', '## 定义损失函数', '## 训练模型', '## 小结']),
+    '3.10': ('mlp_gluon', [
+        '# 多层感知机的简洁实现', '## 定义模型', '## 读取数据并训练模型', '## 小结']),
+    '3.11': ('underfit_overfit', [
+        '# 模型选择、欠拟合和过拟合', '## 训练误差和泛化误差', '## 模型选择', '### 验证数据集',
+        '### $K$ 折交叉验证', '## 欠拟合和过拟合', '### 模型复杂度', '### 训练数据集大小',
+        '## 多项式函数拟合实验', '### 生成数据集', '### 定义、训练和测试模型',
+        '### 三阶多项式函数拟合（正常）', '### 线性函数拟合（欠拟合）', '### 训练样本不足（过拟合）',
+        '## 小结']),
+    '3.12': ('weight_decay', [
+        '# 权重衰减', '## 方法', '## 高维线性回归实验', '## 从零开始实现', '### 初始化模型参数',
+        '### 定义$L_2$范数惩罚项', '### 定义训练和测试', '### 观察过拟合', '### 使用权重衰减',
+        '## 简洁实现', '## 小结']),
+    '3.13': ('dropout', [
+        '# 丢弃法', '## 方法', '## 从零开始实现', '### 定义模型参数', '### 定义模型',
+        '### 训练和测试模型', '## 简洁实现', '## 小结']),
+    '3.14': ('backprop', [
+        '# 正向传播、反向传播和计算图', '## 正向传播', '## 正向传播的计算图', '## 反向传播',
+        '## 训练深度学习模型', '## 小结']),
+    '3.15': ('numerical_stability_and_init', [
+        '# 数值稳定性和模型初始化', '## 衰减和爆炸', '## 随机初始化模型参数',
+        '### MXNet的默认随机初始化', '### Xavier随机初始化', '## 小结']),
+    '3.16': ('kaggle_house_price', [
+        '# 实战Kaggle比赛：房价预测', '## Kaggle比赛', '## 获取和读取数据集', '## 预处理数据',
+        '## 训练模型', '## $K$折交叉验证', '## 模型选择', '## 预测并在Kaggle提交结果', '## 小结']),
+}
+SECTIONS = list(TITLES)
 
 
-def _book_calls(nb):
-    """(module, function) for every call `alias.function(...)` or `show_source(alias.function)`
-    in the code cells, where alias is a module imported by `from ch3.book import module` or
-    `import ch3 as d2l`; also returns the names passed to show_source."""
-    aliases, calls, shown = {}, set(), set()
-    for source in _code(nb):
-        tree = ast.parse('\n'.join(line for line in source.splitlines()
-                                   if not line.startswith('%')))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == 'ch3.book':
-                for alias in node.names:
-                    aliases[alias.asname or alias.name] = 'ch3.book.' + alias.name
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name == 'ch3':
-                        aliases[alias.asname or 'ch3'] = 'ch3'
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            is_show = isinstance(node.func, ast.Name) and node.func.id == 'show_source'
-            for target in (node.args if is_show else [node.func]):
-                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                        and target.value.id in aliases):
-                    calls.add((aliases[target.value.id], target.attr))
-                    if is_show:
-                        shown.add((aliases[target.value.id], target.attr))
-    return calls, shown
+def _file(section):
+    return NOTEBOOK_DIR / ('sec3_%02d_%s.ipynb' % (int(section.split('.')[1]), TITLES[section][0]))
 
 
-def test_there_is_a_notebook_per_topic_and_every_section_is_in_one():
-    assert len(NOTEBOOKS) >= 11
-    covered = set()
-    for path in NOTEBOOKS:
-        covered.update(_read(path).metadata['ch3']['sections'])
-    assert REGISTERED <= covered, 'sections without a notebook: %s' % sorted(REGISTERED - covered)
-    wanted = {'3.%d' % i for i in range(1, 17)}
-    assert wanted <= covered
+def _read(section):
+    return nbformat.read(str(_file(section)), as_version=4)
 
 
-@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
-def test_committed_notebooks_are_valid_and_free_of_outputs(path):
-    nb = _read(path)
-    nbformat.validate(nb)
-    assert nb.metadata['kernelspec']['name'] == 'python3'
+# Figures the book's notebook draws (ours draw at least these).
+FIGURES = {'3.2': 1, '3.5': 1, '3.6': 1, '3.8': 6, '3.11': 3, '3.12': 4, '3.16': 2}
+
+# Demos of the book's notebooks: (a line of the cell, text its output contains or None).
+DEMOS = {
+    '3.1': [('a = nd.ones(shape=3)', '[11. 11. 11.]'), ('c[i] = a[i] + b[i]', None),
+            ('d = a + b', None)],
+    '3.2': [('print(X, y)', '<NDArray 10x2'), ("print('epoch %d, loss %f'", 'epoch 1, loss ')],
+    '3.3': [('print(X, y)', '<NDArray 10x2'), ("print('epoch %d, loss: %f'", 'epoch 1, loss: ')],
+    '3.5': [('len(mnist_train), len(mnist_test)', '(60000, 10000)'),
+            ('feature.shape, feature.dtype', '(28, 28, 1)')],
+    '3.6': [('X.sum(axis=0, keepdims=True), X.sum(axis=1, keepdims=True)', '[[5. 7. 9.]]'),
+            ('X_prob, X_prob.sum(axis=1)', '<NDArray 2x5'), ('nd.pick(y_hat, y)', '[0.1 0.5]'),
+            ('accuracy(y_hat, y)', '0.5'), ('evaluate_accuracy(test_iter, lambda X', '0.'),
+            ('train_ch3(lambda X: net(X, W, b)', 'test acc')],
+    '3.7': [('d2l.train_ch3(net', 'test acc')],
+    '3.9': [('d2l.train_ch3(lambda X: net(X, params)', 'test acc')],
+    '3.10': [('d2l.train_ch3(net', 'test acc')],
+    '3.11': [('fit_and_plot(poly_features[:n_train, :]', 'final epoch: train loss'),
+             ('fit_and_plot(features[:n_train, :]', 'weight:'),
+             ('fit_and_plot(poly_features[0:2, :]', 'bias:')],
+    '3.12': [('fit_and_plot(lambd=0)', 'L2 norm of w:'),
+             ('fit_and_plot(lambd=3)', 'L2 norm of w:'),
+             ('fit_and_plot_gluon(0)', 'L2 norm of w:'),
+             ('fit_and_plot_gluon(3)', 'L2 norm of w:')],
+    '3.13': [('dropout(X, 0)', '[ 8.  9. 10. 11. 12. 13. 14. 15.]'),
+             ('dropout(X, 0.5)', '<NDArray 2x8'),
+             ('dropout(X, 1)', '[0. 0. 0. 0. 0. 0. 0. 0.]'),
+             ('d2l.train_ch3(lambda X: net(X, params, drop_prob1', 'test acc'),
+             ('None, trainer)', 'test acc')],
+    '3.16': [('train_data.shape', '(1460, 81)'), ('test_data.shape', '(1459, 80)'),
+             ('all_features.shape', '(2919, 331)'), ('train_l, valid_l = k_fold(', 'fold 0'),
+             ('train_and_pred(train_features, test_features', 'train rmse')],
+}
+
+# The book's printed data that depend only on MXNet's stream from its start state (seed 0).
+BOOK_DATA = {
+    '3.2': ('features[0], labels[0]', ['2.2122064', '0.7740038', '6.000587']),
+    '3.6': ('X = nd.random.normal(shape=(2, 5))',
+            ['0.21324193', '0.33961776', '0.1239742', '0.27106097', '0.05210521', '0.11462264',
+             '0.3461234', '0.19401033', '0.29583326', '0.04941036', '1.0000001', '1.']),
+    '3.11': ('features[:2], poly_features[:2], labels[:2]',
+             ['2.2122064', '0.7740038', '2.2122064', '4.893857', '10.826221', '0.7740038',
+              '0.5990819', '0.46369165', '51.674885', '6.3585763']),
+    '3.13': ('dropout(X, 0.5)', ['0.', '2.', '4.', '6.', '0.', '0.', '0.', '14.',
+                                 '0.', '18.', '0.', '0.', '24.', '26.', '28.', '0.']),
+}
+
+# Shortened settings for the suite (the notebooks' parameters cells hold the book's).
+SHORT = {'3.2': {'num_epochs': 1}, '3.3': {'num_epochs': 1}, '3.6': {'num_epochs': 1},
+         '3.7': {'num_epochs': 1}, '3.9': {'num_epochs': 1}, '3.10': {'num_epochs': 1},
+         '3.11': {'num_epochs': 10}, '3.12': {'num_epochs': 5}, '3.13': {'num_epochs': 1},
+         '3.16': {'k': 2, 'num_epochs': 5}}
+
+
+def _texts(cell):
+    """The text of a code cell's outputs (stream and text/plain)."""
+    parts = []
+    for out in cell.get('outputs', []):
+        if 'text' in out:
+            parts.append(out['text'])
+        elif 'text/plain' in out.get('data', {}):
+            parts.append(out['data']['text/plain'])
+    return '\n'.join(parts)
+
+
+def _images(cells):
+    return sum(1 for cell in cells for out in cell.get('outputs', [])
+               if {'image/png', 'image/svg+xml'} & set(out.get('data', {})))
+
+
+def _cell(nb, line):
+    """The first code cell that starts with line, else the first that contains it."""
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    found = ([c for c in code if c.source.startswith(line)]
+             or [c for c in code if line in c.source])
+    assert found, 'no code cell contains %r' % line
+    return found[0]
+
+
+def _numbers(text):
+    return re.findall(r'-?\d+\.\d*(?:e[-+]?\d+)?', text)
+
+
+def _headings(nb):
+    """'## title' for every markdown heading, without the ' — English' gloss and the section
+    number of the first."""
+    headings = []
+    for cell in nb.cells:
+        if cell.cell_type != 'markdown':
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith('#'):
+                level, _, text = line.partition(' ')
+                text = text.split(' — ')[0]
+                text = re.sub(r'^3\.\d+ ', '', text)
+                headings.append(level + ' ' + text)
+    return headings
+
+
+# --- the committed notebooks ---------------------------------------------------------------------
+
+def test_one_notebook_per_book_notebook_and_no_other():
+    committed = sorted(p.name for p in NOTEBOOK_DIR.glob('*.ipynb'))
+    assert committed == sorted(_file(s).name for s in SECTIONS)
+    assert [s['section'] for s in generate.chapter.NOTEBOOKS] == SECTIONS
+
+
+@pytest.mark.parametrize('section', SECTIONS)
+def test_headings_are_the_books_subsection_titles_in_order(section):
+    assert _headings(_read(section)) == TITLES[section][1]
+
+
+@pytest.mark.parametrize('section', SECTIONS)
+def test_first_cells_are_the_books_imports_and_no_harness(section):
+    nb = _read(section)
+    assert 'ch3.harness' not in _file(section).read_text(encoding='utf-8')
+    first = nb.cells[1]
+    assert first.cell_type == 'code' and 'import ch3 as d2l' in first.source
+    for line in first.source.splitlines():
+        assert line == '%matplotlib inline' or re.match(r'(from \S+ )?import ', line), line
+    tagged = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
+    assert len(tagged) == 1 and nb.cells.index(tagged[0]) == 2
+    assert 'short_run = False' in tagged[0].source and 'seed = 0' in tagged[0].source
+
+
+@pytest.mark.parametrize('section', SECTIONS)
+def test_committed_notebook_is_what_the_generator_writes_now(section):
+    """The cells (sources of ch3.book functions included) equal a fresh build from chapter.py."""
+    spec, = generate.specs([section])
+    built, committed = generate.build(spec), _read(section)
+    assert ([(c.cell_type, c.source, c.metadata.get('tags')) for c in committed.cells]
+            == [(c.cell_type, c.source, c.metadata.get('tags')) for c in built.cells]), \
+        'notebooks/%s differs from the generator: run `make notebooks`' % spec['file']
+
+
+@pytest.mark.parametrize('section', SECTIONS)
+def test_committed_outputs_come_from_the_current_code(section):
+    nb = _read(section)
+    assert nb.metadata['ch3'].get('code_hash') == generate.code_hash(nb), \
+        'the code changed since %s was executed: run `make notebooks`' % _file(section).name
     for cell in nb.cells:
         if cell.cell_type == 'code':
-            assert cell.outputs == [] and cell.execution_count is None, path.name
-    sources = '\n'.join(_code(nb))
-    assert 'import ch3 as d2l' in sources and 'QUICK = quick_from_environment()' in sources
-    assert nb.cells[0].cell_type == 'markdown' and len(nb.cells[0].source) > 80
+            assert cell.execution_count is not None, cell.source[:60]
+            assert not [o for o in cell.outputs if o.output_type == 'error'], cell.source[:60]
+    assert 'short run' not in json.dumps([_texts(c) for c in nb.cells if c.cell_type == 'code'])
+    assert _images(nb.cells) >= FIGURES.get(section, 0)
+    assert _file(section).stat().st_size < 300 * 1024
 
 
-@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_shows_the_book_code_it_runs(path):
-    """Each notebook calls functions of ch3.book (that exist), displays the source of some of
-    them, and, for a section that trains, calls a training function or the book's loop."""
-    nb = _read(path)
-    calls, shown = _book_calls(nb)
-    book_calls = set()
-    for module, name in calls:
-        function = getattr(importlib.import_module(module), name, None)
-        assert function is not None, \
-            '%s calls %s.%s, which does not exist' % (path.name, module, name)
-        if getattr(function, '__module__', '').startswith('ch3.book'):   # not d2l.Timer etc.
-            book_calls.add(name)
-    modules = {module for module, _ in calls if module.startswith('ch3.book.')}
-    assert modules, '%s calls nothing in ch3.book' % path.name
-    assert len(book_calls) >= 4, (path.name, sorted(book_calls))
-    assert shown, '%s displays no book function with show_source' % path.name
-    if TRAINED & set(nb.metadata['ch3']['sections']):
-        assert book_calls & TRAINING_CALLS, '%s shows no training code' % path.name
-    # every code cell is said in a sentence or two: a markdown cell precedes each run of code
-    kinds = [cell.cell_type for cell in nb.cells]
-    assert kinds.count('markdown') * 2 >= kinds.count('code') - 1
+@pytest.mark.parametrize('section', sorted(BOOK_DATA))
+def test_committed_data_are_the_books_exactly(section):
+    line, book = BOOK_DATA[section]
+    assert _numbers(_texts(_cell(_read(section), line))) == book
 
 
-def test_the_static_check_finds_calls_and_sources():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        'import ch3 as d2l\nfrom ch3.book import softmax\nshow_source(softmax.net)\n'
-        'd2l.train_ch3(softmax.net, 1, 2)')])
-    calls, shown = _book_calls(nb)
-    assert calls == {('ch3.book.softmax', 'net'), ('ch3', 'train_ch3')}
-    assert shown == {('ch3.book.softmax', 'net')}
+def test_presented_source_is_the_book_layer_function():
+    import inspect
+    from ch3.book import training
+    nb = _read('3.2')
+    cell = _cell(nb, 'def data_iter(')
+    assert cell.source.endswith(inspect.getsource(training.data_iter).rstrip())
+    assert cell.source.startswith('# data_iter（ch3/book/training.py）')
 
 
-@pytest.fixture(scope='module')
-def kernel(tmp_path_factory):
-    """One kernel of this interpreter, in quick mode, working in a temporary folder."""
-    from jupyter_client.manager import KernelManager
-    import os
-    workdir = tmp_path_factory.mktemp('notebooks')
-    km = KernelManager(kernel_name='python3')
-    env = dict(os.environ, CH3_QUICK='1', MPLBACKEND='module://matplotlib_inline.backend_inline')
-    km.start_kernel(cwd=str(workdir), env=env)
-    try:
-        yield km, workdir
-    finally:
-        km.shutdown_kernel(now=True)
+def test_the_free_names_of_a_function_are_its_helpers():
+    from ch3.book import training
+    names = generate.free_names(training.data_iter)
+    assert 'check_int' in names and 'nd' in names and 'random' in names
+    assert 'batch_size' not in names and 'indices' not in names and 'len' not in names
 
 
-def _outputs(cell, kind):
-    return [o for o in cell.get('outputs', []) if kind in o.get('data', {})]
+# --- executed, shortened -------------------------------------------------------------------------
 
-
-CHECK = '''import json, sys
-_table = Out[max(Out)]   # the comparison cell's DataFrame
-_ours = [c for c in _table.columns if c.startswith('ours')]
-_book = [c for c in _table.columns if c.startswith('book')]
-_filled = lambda cols: [k for k in _table.index if any(_table.loc[k, c] != '' for c in cols)]
-_both = sorted(set(_filled(_ours)) & set(_filled(_book)))
-print(json.dumps({"executable": sys.executable, "quick": QUICK, "ours": _filled(_ours),
-                  "both": _both}))'''
-
-
-@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_in_quick_mode_shows_code_figures_and_the_book(path, kernel):
-    from nbclient import NotebookClient
-    km, workdir = kernel
-    nb = _read(path)
-    missing = [s for s in nb.metadata['ch3']['sections'] if s not in REGISTERED]
-    assert not missing, 'sections not registered: %s' % ', '.join(missing)
-    nb.cells.insert(0, nbformat.v4.new_code_cell('%reset -f'))
-    nb.cells.append(nbformat.v4.new_code_cell(CHECK))
-    NotebookClient(nb, km=km, timeout=300, allow_errors=False,
-                   resources={'metadata': {'path': str(workdir)}}).execute()
-    check = json.loads(nb.cells[-1].outputs[0]['text'])
-    assert check['executable'] == sys.executable   # the venv's interpreter, not some other one
-    assert check['quick'] is True
-    # the displayed sources are the book's functions
-    for cell in nb.cells:
-        if cell.cell_type == 'code' and 'show_source(' in cell.source:
-            text = ' '.join(o['data']['text/plain'] for o in _outputs(cell, 'text/plain'))
-            assert 'def ' in text, cell.source
-    images = sum(len(_outputs(cell, 'image/png')) + len(_outputs(cell, 'image/svg+xml'))
-                 for cell in nb.cells)
-    assert images >= 1, 'no figure shown inline'
-    comparison = nb.cells[-2]
-    assert 'compare(' in comparison.source
-    table = _outputs(comparison, 'text/html')
-    assert table and 'book' in table[0]['data']['text/html'] and 'ours' in \
-        table[0]['data']['text/html']
-    assert check['ours'], 'the comparison shows none of our numbers'
-    book_numbers = [k for s in nb.metadata['ch3']['sections']
-                    for k, v in flatten(get_section(s).book).items()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if book_numbers:   # 3.14's book prints no numbers
-        assert check['both'], 'no row puts one of our numbers beside one of the book\'s'
-
-
-# --- the notebooks' helpers (ch3.harness.notebook) -------------------------------------------------
-
-def test_setting_gives_the_book_value_or_the_quick_cap():
-    from ch3.harness.notebook import setting
-    from ch3.harness.settings import QUICK
-    assert setting('3.9', 'num_epochs', 5, quick=False) == 5
-    assert setting('3.9', 'num_epochs', 5, quick=True) == QUICK['3.9']['num_epochs'] < 5
-    assert setting('3.9', 'num_epochs', 1, quick=True) == 1          # a cap never raises a value
-    assert setting('3.9', 'subset', None, quick=True) == QUICK['3.9']['subset']
-    assert setting('3.9', 'lr', 0.5, quick=True) == 0.5               # no cap for lr
-
-
-def test_result_takes_the_last_epoch_and_compare_flattens_nested_book_numbers():
-    from ch3.harness.notebook import compare, result, source
-    history = [{'epoch': 1, 'loss': 0.9, 'train_acc': 0.5, 'test_acc': 0.6, 'seconds': 1.0},
-               {'epoch': 2, 'loss': 0.7, 'train_acc': 0.7, 'test_acc': 0.75, 'seconds': 1.0}]
-    r = result('3.9', 'scratch', history, extra=3)
-    assert r['final'] == {'loss': 0.7, 'train_acc': 0.7, 'test_acc': 0.75, 'extra': 3}
-    with pytest.raises(ValueError):
-        result('3.99', 'scratch', history)
-    table = compare(result('3.11', 'gluon', normal={'w': [1.2, -3.4, 5.6], 'b': 5.0}))
-    book_w = flatten(get_section('3.11').book)['normal_w']
-    assert table.loc['normal · w'].tolist() == ['[1.2, -3.4, 5.6]',
-                                              '[%s]' % ', '.join('%.4g' % v for v in book_w)]
-    from ch3.book import softmax
-    assert source(softmax.net).startswith('def net(X, W, b):')
-
-
-def test_plot_histories_reads_dict_rows_and_the_books_list_rows():
-    import matplotlib
-    matplotlib.use('Agg')
-    from ch3.harness.notebook import plot_histories
-    ours = [{'epoch': 1, 'test_acc': 0.6}, {'epoch': 2, 'test_acc': 0.7}]
-    fig = plot_histories({'ours': ours}, book={'book 3.6': get_section('3.6').book['history']})
-    (mine, book), = [ax.get_lines() for ax in fig.axes]
-    assert list(mine.get_ydata()) == [0.6, 0.7]
-    assert list(book.get_xdata()) == [1, 2, 3, 4, 5]
-    assert list(book.get_ydata()) == [row[2] for row in get_section('3.6').book['history']]
-    from ch3.book.plotting import plt
-    plt.close(fig)
+@pytest.mark.parametrize('section', SECTIONS)
+def test_notebook_runs_shortened_in_a_fresh_kernel(section, tmp_path):
+    nb = generate.build(generate.specs([section])[0])
+    settings = dict(SHORT.get(section, {}), short_run=True)
+    generate.execute(nb, settings, timeout=600, cwd=str(tmp_path))
+    injected = nb.cells[3]
+    assert injected.metadata['tags'] == ['injected-parameters']
+    # the shortened run says so before the first of the book's numbers
+    notice = nb.cells[4]
+    assert '缩短运行（short run）' in _texts(notice)
+    first_note = min([i for i, c in enumerate(nb.cells)
+                      if c.cell_type == 'markdown' and "the book's output" in c.source]
+                     or [len(nb.cells)])
+    assert 4 < first_note
+    for line, expected in DEMOS.get(section, []):
+        text = _texts(_cell(nb, line))
+        assert text if expected is None else expected in text, (line, text[:300])
+    if section in BOOK_DATA:
+        line, book = BOOK_DATA[section]
+        assert _numbers(_texts(_cell(nb, line))) == book
+    assert _images(nb.cells) >= FIGURES.get(section, 0)
+    if section == '3.16':
+        assert (tmp_path / 'submission.csv').exists()   # written where the kernel runs

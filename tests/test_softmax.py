@@ -344,3 +344,14 @@ def test_sections_are_registered_with_their_defaults():
         ch3.run_section('3.7', momentum=0.9)
     with pytest.raises(ValueError, match='lr must be a finite number > 0'):
         ch3.run_section('3.7', lr=-1.0, quick=True)
+
+
+def test_a_huge_learning_rate_stops_both_versions():
+    """3.6 and 3.7 at lr 1e9 on real images: TrainingDiverged (the Gluon loss stays finite, in
+    the billions, so the rule is its growth against the first batch's loss)."""
+    from test_mlp import real_batches
+    train, test = real_batches(512, 256), real_batches(256, 256, train=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        sm.train_scratch(train, test, 2, 256, 1e9, verbose=False)
+    with pytest.raises(ch3.TrainingDiverged, match='epoch 1'):
+        sm.train_gluon(sm.gluon_net(), train, test, 2, 256, 1e9, verbose=False)

@@ -6,7 +6,7 @@
 
 From scratch: each function with NDArray arithmetic, each derivative by hand. With Gluon (the
 book's code): nd.relu, nd.sigmoid, nd.tanh and their gradients from autograd on the grid
-nd.arange(-8.0, 8.0, 0.1). The exercise's other activations (issue 16), each with MXNet's own:
+nd.arange(-8.0, 8.0, 0.1). The exercise's other activations, each with MXNet's own:
     leaky ReLU(x) = x if x > 0 else a x  (a = 0.01)   derivative 1 or a (a at x = 0)
     ELU(x)        = x if x > 0 else a (exp(x) - 1)     derivative 1 or a exp(x) (a = 1)
     softplus(x)   = log(1 + exp(x))                    derivative sigmoid(x)
@@ -64,7 +64,7 @@ def tanh_grad(X):
     return 1 - tanh(X) ** 2
 
 
-# --- the exercise's other activations (issue 16) ------------------------------------------------
+# --- the exercise's other activations ------------------------------------------------
 
 def leaky_relu(X, slope=LEAKY_SLOPE):
     """3.8 exercise: X if X > 0 else slope X elementwise; any shape."""

@@ -7,7 +7,7 @@ image (h, w, 1) uint8 into (1, h, w) float32 x / 255 in [0, 1], so minibatches a
 (batch_size, 1, 28, 28) float32 with labels (batch_size,) int32.
 
 From scratch: our IDX reader (ch3.data.fashion_mnist) decodes the files once and FashionMNISTIter
-shuffles and gathers the batches from one float32 array. With Gluon: `FashionMNIST`, a
+shuffles and gathers the batches from one float32 array. With Gluon: `FashionMNISTArrays`, a
 gluon.data.ArrayDataset over the same decoded arrays with gluon.data.vision.FashionMNIST's samples
 (gluon's own class checks the sha1 of its .gz bytes, which Debian's differently compressed files
 fail), then the book's `transform_first(ToTensor())` and DataLoader. With the same numpy seed both
@@ -18,7 +18,7 @@ import numpy as np
 from mxnet import nd
 from mxnet.gluon import data as gdata
 
-from ch3.book.plotting import image_grid
+from ch3.book.plotting import image_grid, use_svg_display
 from ch3.checks import check_choice, check_int, check_last_batch, check_resize
 from ch3.data.fashion_mnist import (NUM_CLASSES, TEXT_LABELS, FashionMNISTIter,
                                     load_fashion_mnist_arrays, transformer)
@@ -33,7 +33,7 @@ def _gluon_arrays(images, labels):
     return nd.array(np.asarray(images)[..., None], dtype='uint8'), np.asarray(labels, np.int32)
 
 
-class FashionMNIST(gdata.ArrayDataset):
+class FashionMNISTArrays(gdata.ArrayDataset):
     """3.5: gluon.data.vision.FashionMNIST read by our IDX reader: len 60000 (train) or 10000;
     sample i = (image (28, 28, 1) uint8 NDArray, label numpy int32)."""
 
@@ -82,7 +82,7 @@ def fashion_mnist_iter(images, labels, batch_size, shuffle, resize=None, pipelin
     if pipeline == 'fast':
         return FashionMNISTIter(images, labels, batch_size, shuffle=shuffle, resize=resize,
                                 ctx=ctx, last_batch=last_batch)
-    return gluon_loader(FashionMNIST.from_arrays(images, labels), batch_size, shuffle, resize,
+    return gluon_loader(FashionMNISTArrays.from_arrays(images, labels), batch_size, shuffle, resize,
                         num_workers, ctx, last_batch)
 
 
@@ -100,7 +100,7 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, pipeline='fast',
     check_int('batch_size', batch_size, minimum=1)
     check_int('num_workers', num_workers, minimum=0)
     check_choice('pipeline', pipeline, PIPELINES)
-    resize, last_batch = check_resize(resize), check_last_batch(last_batch)
+    resize, last_batch = check_resize(resize, batch_size), check_last_batch(last_batch)
     iters = []
     for train in (True, False):
         images, labels = load_fashion_mnist_arrays(root, train=train, download=download)
@@ -124,10 +124,16 @@ def get_fashion_mnist_labels(labels):
     return out
 
 
-def show_fashion_mnist(images, labels, ncols=None, figsize=None, pyplot=False):
-    """3.5: images (n, 28, 28, 1) (Gluon's samples), (n, 1, 28, 28) or (n, 28, 28) in a row,
-    titled with labels (text, or numbers turned into text); returns the Figure (on pyplot with
-    pyplot=True, as d2lzh draws it)."""
+def show_fashion_mnist(images, labels):
+    """3.5, d2lzh's: images (n, 28, 28, 1) (Gluon's samples), (n, 1, 28, 28) or (n, 28, 28) in a
+    row titled with labels, drawn on pyplot in SVG (Jupyter shows it inline); returns None."""
+    use_svg_display()
+    fashion_mnist_figure(images, labels, pyplot=True)
+
+
+def fashion_mnist_figure(images, labels, ncols=None, figsize=None, pyplot=False):
+    """3.5: show_fashion_mnist's picture as a Figure for a run to save (titles: text labels, or
+    numbers turned into text); without pyplot unless pyplot=True."""
     if isinstance(labels, nd.NDArray) or (len(labels) and not isinstance(labels[0], str)):
         labels = get_fashion_mnist_labels(labels)
     labels = list(labels)

@@ -16,7 +16,7 @@ equal after every step: the hidden layer acts as one unit. Hence weights are dra
 The experiments train the chapter's own models with an `init` argument, an MXNet initializer
 (init.Constant(c), init.Xavier(), init.Uniform(0.07), ...; None keeps the model's own draw):
 3.2's linear regression (ch3.book.training.linreg), 3.6's softmax regression (ch3.book.softmax)
-and 3.9's MLP (ch3.book.mlp). `init` draws weights only: biases stay 0, from scratch as in Gluon,
+and 3.9's MLP (ch3.book.deep_mlp, the layout of ch3.book.mlp). `init` draws weights only: biases stay 0, from scratch as in Gluon,
 whose Dense bias has its own zeros initializer that net.initialize(init) does not override.
 
 That is exact arithmetic. A float32 matrix product may sum some output columns in another order
@@ -38,9 +38,9 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.book import mlp, softmax
+from ch3.book import deep_mlp, softmax
 from ch3.book.plotting import new_figure
-from ch3.book.training import data_iter, linreg, sgd, squared_loss, train_ch3
+from ch3.book.training import check_diverged, data_iter, linreg, sgd, squared_loss, train_ch3
 from ch3.checks import check_int
 from ch3.context import as_ctx_list
 
@@ -142,13 +142,20 @@ def train_linreg(features, labels, init=None, num_epochs=3, batch_size=10, lr=0.
     initialize([w, b], init)
     for param in (w, b):
         param.attach_grad()
-    for _ in range(num_epochs):
+    start = _mean_loss(squared_loss, linreg(features, w, b), labels)
+    for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, features, labels):
             with autograd.record():
                 l = squared_loss(linreg(X, w, b), y)
             l.backward()
             sgd([w, b], lr, batch_size)
+        check_diverged(_mean_loss(squared_loss, linreg(features, w, b), labels), start, epoch,
+                       lr)
     return [w, b]
+
+
+def _mean_loss(loss, y_hat, y):
+    return loss(y_hat, y).mean().asscalar()
 
 
 def train_linreg_gluon(features, labels, init=None, num_epochs=3, batch_size=10, lr=0.03,
@@ -161,12 +168,14 @@ def train_linreg_gluon(features, labels, init=None, num_epochs=3, batch_size=10,
     net.initialize(mx.init.Normal(sigma=0.01) if init is None else init, ctx=device)
     loss = gloss.L2Loss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    for _ in range(num_epochs):
+    start = _mean_loss(loss, net(features), labels)
+    for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, features, labels):
             with autograd.record():
                 l = loss(net(X), y)
             l.backward()
             trainer.step(batch_size)
+        check_diverged(_mean_loss(loss, net(features), labels), start, epoch, lr)
     return net
 
 
@@ -176,7 +185,7 @@ def train_softmax_scratch(train_iter, test_iter, init=None, num_epochs=5, batch_
     with sgd via train_ch3; returns ([W, b], per-epoch history)."""
     W, b = initialize(softmax.init_params(ctx), init)
     history = train_ch3(lambda X: softmax.net(X, W, b), train_iter, test_iter,
-                        softmax.cross_entropy, num_epochs, batch_size, [W, b], lr, ctx=ctx,
+                        softmax.cross_entropy, num_epochs, batch_size, [W, b], lr,
                         verbose=verbose)
     return [W, b], history
 
@@ -187,14 +196,14 @@ def train_softmax_gluon(train_iter, test_iter, init=None, num_epochs=5, batch_si
     returns (net, per-epoch history)."""
     net = reinitialize(softmax.gluon_net(ctx), init, ctx)
     history = softmax.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr,
-                                  ctx=ctx, verbose=verbose)
+                                  verbose=verbose)
     return net, history
 
 
 def mlp_params(init=None, num_hiddens=256, dtype='float32', ctx=None):
     """3.15: 3.9's init_params [W1 (784, h), b1, W2 (h, 10), b2] redrawn by init, then cast to
     dtype, with gradients."""
-    params = initialize(mlp.init_params(num_hiddens=num_hiddens, ctx=ctx), init)
+    params = initialize(deep_mlp.init_params(num_hiddens=num_hiddens, ctx=ctx), init)
     if dtype != 'float32':
         params = [param.astype(dtype) for param in params]
         for param in params:
@@ -206,8 +215,8 @@ def mlp_net(params):
     """3.15: 3.9's net on params of any dtype: X (n, 1, 28, 28) -> float32 logits (n, 10)."""
     dtype = params[0].dtype
     if dtype == np.float32:
-        return lambda X: mlp.net(X, params)
-    return lambda X: mlp.net(X.astype(dtype), params).astype('float32')
+        return lambda X: deep_mlp.net(X, params)
+    return lambda X: deep_mlp.net(X.astype(dtype), params).astype('float32')
 
 
 def mlp_hidden(params, X):
@@ -218,7 +227,7 @@ def mlp_hidden(params, X):
         if i == 0:
             captured.append(H)
         return H
-    mlp.net(X.astype(params[0].dtype), params, after_hidden=keep)
+    deep_mlp.net(X.astype(params[0].dtype), params, after_hidden=keep)
     return captured[0]
 
 
@@ -228,17 +237,18 @@ def train_mlp_scratch(train_iter, test_iter, init=None, num_hiddens=256, dtype='
     train_ch3 (dtype 'float64' for exact arithmetic); returns (params, per-epoch history)."""
     params = mlp_params(init, num_hiddens, dtype, ctx)
     history = train_ch3(mlp_net(params), train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
-                        num_epochs, batch_size, params, lr, ctx=ctx, verbose=verbose)
+                        num_epochs, batch_size, params, lr, verbose=verbose)
     return params, history
 
 
 def train_mlp_gluon(train_iter, test_iter, init=None, num_hiddens=256, num_epochs=5,
                     batch_size=256, lr=0.1, ctx=None, verbose=True):
-    """3.15 with 3.10's model: mlp.gluon_net re-initialized by init, mlp.train_gluon; returns
-    (net, per-epoch history)."""
-    net = reinitialize(mlp.gluon_net(num_hiddens, ctx=ctx), init, ctx)
-    history = mlp.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, ctx=ctx,
-                              verbose=verbose)
+    """3.15 with 3.10's model: deep_mlp.gluon_net re-initialized by init, trained by train_ch3
+    with Trainer('sgd'); returns (net, per-epoch history)."""
+    net = reinitialize(deep_mlp.gluon_net(num_hiddens, ctx=ctx), init, ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    history = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), num_epochs,
+                        batch_size, trainer=trainer, verbose=verbose)
     return net, history
 
 

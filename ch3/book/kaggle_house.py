@@ -29,8 +29,8 @@ from mxnet.gluon import loss as gloss, nn
 
 from ch3.book import kfold, model_selection
 from ch3.book.kfold import get_k_fold_data   # noqa: F401 (3.16's get_k_fold_data is 3.11's)
-from ch3.book.plotting import semilogy
-from ch3.book.training import check_finite, gluon_step, linreg, squared_loss
+from ch3.book.plotting import semilogy, semilogy_figure
+from ch3.book.training import check_diverged, linreg, squared_loss
 from ch3.checks import check_house_data, check_nonnegative, check_training_args
 from ch3.context import as_ctx_list
 from ch3.data.kaggle_house import load_kaggle_house, preprocess   # noqa: F401 (the book's)
@@ -83,17 +83,25 @@ def shuffled_batches(features, labels, batch_size):
         yield X[i:i + batch_size], y[i:i + batch_size]
 
 
+def _squared_loss_mean(net, features, labels):
+    return squared_loss(net(features), labels).mean().asscalar()
+
+
 def _fit(step, net, train_features, train_labels, test_features, test_labels, num_epochs,
          batch_size, lr):
-    """The book's `train` loop around one update step(X, y): log RMSE after each epoch."""
+    """The book's `train` loop around one update step(X, y): log RMSE after each epoch. The
+    squared loss on the training set is checked against its value before training (the log RMSE
+    of clipped predictions stays finite even when the prices run off to 1e9)."""
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
     check_house_data(train_features, train_labels, 'training')
     check_house_data(test_features, test_labels, 'test')
     train_ls, test_ls = [], []
+    start = _squared_loss_mean(net, train_features, train_labels)
     for epoch in range(1, num_epochs + 1):
         for X, y in shuffled_batches(train_features, train_labels, batch_size):
             step(X, y)
-        train_ls.append(check_finite(log_rmse(net, train_features, train_labels), epoch, lr))
+        check_diverged(_squared_loss_mean(net, train_features, train_labels), start, epoch, lr)
+        train_ls.append(log_rmse(net, train_features, train_labels))
         if test_labels is not None:
             test_ls.append(log_rmse(net, test_features, test_labels))
     return train_ls, test_ls
@@ -159,50 +167,60 @@ def get_net(ctx=None):
 
 
 def train(net, train_features, train_labels, test_features, test_labels, num_epochs=num_epochs,
-          learning_rate=lr, weight_decay=weight_decay, batch_size=batch_size, trainer=None,
-          ctx=None):
-    """3.16: the book's `train`: L2Loss and Trainer('adam') (several devices split each batch);
-    returns (train_ls, test_ls), the log RMSE after each epoch."""
+          learning_rate=lr, weight_decay=weight_decay, batch_size=batch_size, *, trainer=None):
+    """3.16: the book's `train`: L2Loss and Trainer('adam'); returns (train_ls, test_ls), the log
+    RMSE after each epoch."""
     weight_decay = check_nonnegative('wd (weight decay)', weight_decay)
-    contexts = as_ctx_list(ctx)
     loss = gloss.L2Loss()
     trainer = trainer or gluon.Trainer(net.collect_params(), 'adam',
                                        {'learning_rate': learning_rate, 'wd': weight_decay})
 
     def step(X, y):
-        gluon_step(net, loss, trainer, X, y, batch_size, contexts)
+        with autograd.record():
+            l = loss(net(X), y)
+        l.backward()
+        trainer.step(batch_size)
 
     return _fit(step, net, train_features, train_labels, test_features, test_labels,
                 num_epochs, batch_size, learning_rate)
 
 
-def k_fold(k, X_train, y_train, num_epochs=num_epochs, learning_rate=lr,
-           weight_decay=weight_decay, batch_size=batch_size, from_scratch=False, ctx=None,
-           verbose=True):
-    """3.16: the book's k_fold: a fresh linear model per fold (get_net + train, or
+def k_fold_results(k, X_train, y_train, num_epochs=num_epochs, learning_rate=lr,
+                   weight_decay=weight_decay, batch_size=batch_size, *, from_scratch=False,
+                   ctx=None, verbose=True):
+    """3.16: k_fold's work: a fresh linear model per fold (get_net + train, or
     init_linear_params + train_scratch), the book's line per fold; returns
-    ch3.book.kfold.k_fold's dict (per-fold curves and final scores, train_mean, valid_mean)."""
-    contexts = as_ctx_list(ctx)
+    ch3.book.kfold.run_folds's dict (per-fold curves and final scores, train_mean, valid_mean)."""
+    device = as_ctx_list(ctx)[0]
 
     def train_fn(*data):
         if from_scratch:
-            return train_scratch(init_linear_params(X_train.shape[1], contexts), *data,
+            return train_scratch(init_linear_params(X_train.shape[1], device), *data,
                                  num_epochs, learning_rate, weight_decay, batch_size)
-        return train(get_net(contexts), *data, num_epochs, learning_rate, weight_decay,
-                     batch_size, ctx=contexts)
+        return train(get_net(device), *data, num_epochs, learning_rate, weight_decay,
+                     batch_size)
 
-    result = kfold.k_fold(k, X_train, y_train, train_fn, verbose=verbose, metric='rmse')
-    if verbose:
-        print('%d-fold validation: avg train rmse %f, avg valid rmse %f'
-              % (k, result['train_mean'], result['valid_mean']))
-    return result
+    return kfold.run_folds(k, X_train, y_train, train_fn, verbose=verbose, metric='rmse')
+
+
+def k_fold(k, X_train, y_train, num_epochs=num_epochs, learning_rate=lr,
+           weight_decay=weight_decay, batch_size=batch_size, *, from_scratch=False, ctx=None):
+    """3.16, the book's: train on each of k folds, print the book's line per fold, plot fold 0's
+    curves; returns (mean final train log RMSE, mean final valid log RMSE)."""
+    result = k_fold_results(k, X_train, y_train, num_epochs, learning_rate, weight_decay,
+                            batch_size, from_scratch=from_scratch, ctx=ctx)
+    fold = result['folds'][0]
+    epochs = range(1, len(fold['train_curve']) + 1)
+    semilogy(epochs, fold['train_curve'], 'epochs', 'rmse', epochs, fold['valid_curve'],
+             ['train', 'valid'])
+    return result['train_mean'], result['valid_mean']
 
 
 def fold_figure(fold):
     """3.16: one fold's train and valid log RMSE per epoch on a log scale (the book's plot)."""
     epochs = range(1, len(fold['train_curve']) + 1)
-    return semilogy(epochs, fold['train_curve'], 'epochs', 'rmse', epochs, fold['valid_curve'],
-                    ['train', 'valid'], title='fold %d' % fold['fold'])
+    return semilogy_figure(epochs, fold['train_curve'], 'epochs', 'rmse', epochs,
+                           fold['valid_curve'], ['train', 'valid'], title='fold %d' % fold['fold'])
 
 
 # --- prediction and submission -----------------------------------------------------------------
@@ -233,35 +251,48 @@ def _check_target(path, overwrite):
                               'another path' % path)
 
 
-def train_and_pred(train_features, test_features, train_labels, test_data, path=SUBMISSION_FILE,
-                   num_epochs=num_epochs, lr=lr, weight_decay=weight_decay,
-                   batch_size=batch_size, overwrite=False, from_scratch=False, ctx=None,
-                   verbose=True):
-    """3.16: the book's train_and_pred: train the linear model on all examples (n, d), write the
-    predictions for test_features (m, d) to path (test_data: the test DataFrame or its m Ids).
-    Refuses to replace an existing file unless overwrite=True. Returns
-    {'path', 'train_log_rmse', 'train_curve', 'rows', 'clipped'}."""
+def predict_submission(train_features, test_features, train_labels, test_data,
+                       num_epochs=num_epochs, lr=lr, weight_decay=weight_decay,
+                       batch_size=batch_size, *, path=SUBMISSION_FILE, overwrite=False,
+                       from_scratch=False, ctx=None):
+    """3.16: train_and_pred's work: train the linear model on all examples (n, d), write the
+    predictions for test_features (m, d) to path (test_data: the test DataFrame or its m Ids),
+    refusing to replace a file unless overwrite=True; returns {'path', 'train_log_rmse',
+    'train_curve', 'rows', 'clipped'}."""
     path = os.fspath(path)
     _check_target(path, overwrite)   # fail before training, not after
     ids = test_data['Id'].to_numpy() if isinstance(test_data, pd.DataFrame) else test_data
     if len(ids) != len(test_features):
         raise ValueError('test_data has %d Ids but test_features %d rows'
                          % (len(ids), len(test_features)))
+    device = as_ctx_list(ctx)[0]
     if from_scratch:
-        params = init_linear_params(train_features.shape[1], ctx)
+        params = init_linear_params(train_features.shape[1], device)
         train_ls, _ = train_scratch(params, train_features, train_labels, None, None,
                                     num_epochs, lr, weight_decay, batch_size)
 
         def net(X):
             return linreg(X, *params)
     else:
-        net = get_net(ctx)
+        net = get_net(device)
         train_ls, _ = train(net, train_features, train_labels, None, None, num_epochs, lr,
-                            weight_decay, batch_size, ctx=ctx)
-    preds = net(test_features.as_in_context(as_ctx_list(ctx)[0])).asnumpy()
+                            weight_decay, batch_size)
+    preds = net(test_features.as_in_context(device)).asnumpy()
     clipped = write_submission(path, ids, preds, overwrite=overwrite)
-    if verbose:
-        print('train rmse %f' % train_ls[-1])
-        print('wrote %d predictions to %s' % (len(ids), path))
     return {'path': path, 'train_log_rmse': train_ls[-1], 'train_curve': train_ls,
             'rows': int(len(ids)), 'clipped': clipped}
+
+
+def train_and_pred(train_features, test_features, train_labels, test_data,
+                   num_epochs=num_epochs, lr=lr, weight_decay=weight_decay,
+                   batch_size=batch_size, *, path=SUBMISSION_FILE, overwrite=False,
+                   from_scratch=False, ctx=None):
+    """3.16, the book's: train on all examples, plot the training log RMSE, print its last
+    value and write the predictions for test_data's houses to submission.csv (path); returns
+    None. An existing file is kept unless overwrite=True."""
+    result = predict_submission(train_features, test_features, train_labels, test_data,
+                                num_epochs, lr, weight_decay, batch_size, path=path,
+                                overwrite=overwrite, from_scratch=from_scratch, ctx=ctx)
+    train_ls = result['train_curve']
+    semilogy(range(1, len(train_ls) + 1), train_ls, 'epochs', 'rmse')
+    print('train rmse %f' % train_ls[-1])

@@ -63,14 +63,15 @@ def get_k_fold_data(k, i, X, y, tail='drop'):
     return _rows(X, train), _rows(y, train), X[valid[0]:valid[1]], y[valid[0]:valid[1]]
 
 
-def k_fold(k, X, y, train_fn, tail='drop', verbose=True, metric='rmse'):
+def run_folds(k, X, y, train_fn, tail='drop', verbose=True, metric='rmse'):
     """3.11/3.16: run train_fn(X_train, y_train, X_valid, y_valid) on each of k folds.
 
     train_fn returns (train_losses, valid_losses), the per-epoch curves (the book's `train`); the
     fold's score is each curve's last value. Prints the book's line per fold (`metric` names the
     loss in it) and returns
     {'k', 'tail', 'folds': [{'fold', 'train', 'valid', 'train_curve', 'valid_curve'}],
-     'train_mean', 'valid_mean'} with the means over the k folds (the book's return values).
+     'train_mean', 'valid_mean'} with the means over the k folds (what the book's 3.16 k_fold
+    returns).
     """
     if not callable(train_fn):
         raise ValueError('train_fn must be callable as train_fn(X_train, y_train, X_valid, '
@@ -86,7 +87,7 @@ def k_fold(k, X, y, train_fn, tail='drop', verbose=True, metric='rmse'):
         folds.append({'fold': i, 'train': train_ls[-1], 'valid': valid_ls[-1],
                       'train_curve': train_ls, 'valid_curve': valid_ls})
         if verbose:
-            print('fold %d, train %s %f, valid %s %f'
+            print('fold %d, train %s: %f, valid %s: %f'
                   % (i, metric, train_ls[-1], metric, valid_ls[-1]))
     return {'k': k, 'tail': tail, 'folds': folds,
             'train_mean': sum(f['train'] for f in folds) / k,

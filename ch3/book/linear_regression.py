@@ -15,7 +15,7 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import data as gdata, loss as gloss, nn
 
 from ch3.book.plotting import new_figure
-from ch3.book.training import check_finite, data_iter, gluon_step, linreg, sgd, squared_loss
+from ch3.book.training import check_diverged, data_iter, linreg, sgd, squared_loss
 from ch3.checks import check_int, check_training_args
 from ch3.context import as_ctx_list
 from ch3.data.synthetic import synthetic_linear_data
@@ -66,8 +66,8 @@ def init_params(num_inputs=num_inputs, ctx=None):
     return [w, b]
 
 
-def _epoch_loss(net, loss, features, labels, epoch, lr, verbose):
-    train_l = check_finite(loss(net(features), labels).mean().asscalar(), epoch, lr)
+def _epoch_loss(net, loss, features, labels, epoch, lr, verbose, start=None):
+    train_l = check_diverged(loss(net(features), labels).mean().asscalar(), start, epoch, lr)
     if verbose:
         print('epoch %d, loss %f' % (epoch, train_l))
     return {'epoch': epoch, 'loss': train_l}
@@ -82,6 +82,7 @@ def train_scratch(features, labels, num_epochs=3, batch_size=10, lr=0.03, ctx=No
     features, labels = features.as_in_context(device), labels.as_in_context(device)
     w, b = init_params(features.shape[1], device)
     net, loss = linreg, squared_loss
+    start = loss(net(features, w, b), labels).mean().asscalar()
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, features, labels):
@@ -90,7 +91,7 @@ def train_scratch(features, labels, num_epochs=3, batch_size=10, lr=0.03, ctx=No
             l.backward()
             sgd([w, b], lr, batch_size)
         history.append(_epoch_loss(lambda X: net(X, w, b), loss, features, labels, epoch, lr,
-                                   verbose))
+                                   verbose, start))
     return [w, b], history
 
 
@@ -105,21 +106,23 @@ def gluon_net(ctx=None):
     return net
 
 
-def train_gluon(net, features, labels, num_epochs=3, batch_size=10, lr=0.03, trainer=None,
+def train_gluon(net, features, labels, num_epochs=3, batch_size=10, lr=0.03, *, trainer=None,
                 ctx=None, verbose=True):
     """3.3: the book's Gluon loop (DataLoader, L2Loss, Trainer('sgd')) on features (n, d),
-    labels (n,); several devices split each batch. Returns ([weight (1, d), bias (1,)],
-    [{'epoch', 'loss'}])."""
+    labels (n,) on the device ctx; returns ([weight (1, d), bias (1,)], [{'epoch', 'loss'}])."""
     check_training_args(batch_size=batch_size, lr=lr, num_epochs=num_epochs)
-    contexts = as_ctx_list(ctx)
-    features, labels = features.as_in_context(contexts[0]), labels.as_in_context(contexts[0])
+    device = as_ctx_list(ctx)[0]
+    features, labels = features.as_in_context(device), labels.as_in_context(device)
     data_iter = gdata.DataLoader(gdata.ArrayDataset(features, labels), batch_size, shuffle=True)
     loss = gloss.L2Loss()
     trainer = trainer or gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    start = loss(net(features), labels).mean().asscalar()
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter:
-            gluon_step(net, loss, trainer, X, y, batch_size, contexts)
-        history.append(_epoch_loss(net, loss, features, labels, epoch, lr, verbose))
-    dense = net[0]
-    return [dense.weight.data(contexts[0]), dense.bias.data(contexts[0])], history
+            with autograd.record():
+                l = loss(net(X), y)
+            l.backward()
+            trainer.step(batch_size)
+        history.append(_epoch_loss(net, loss, features, labels, epoch, lr, verbose, start))
+    return [net[0].weight.data(device), net[0].bias.data(device)], history

@@ -24,9 +24,9 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.book.kfold import k_fold
-from ch3.book.plotting import new_figure, semilogy
-from ch3.book.training import check_finite, data_iter, linreg, sgd, squared_loss
+from ch3.book.kfold import run_folds
+from ch3.book.plotting import new_figure, semilogy, semilogy_figure
+from ch3.book.training import check_diverged, data_iter, linreg, sgd, squared_loss
 from ch3.checks import check_fit_data, check_int, check_training_args
 from ch3.context import as_ctx_list
 
@@ -43,7 +43,9 @@ def make_poly_data(n_train=n_train, n_test=n_test, ctx=None):
     check_int('n_test', n_test, minimum=1)
     features = nd.random.normal(shape=(n_train + n_test, 1), ctx=ctx)
     poly_features = nd.concat(features, nd.power(features, 2), nd.power(features, 3))
-    labels = nd.dot(poly_features, nd.array(true_w, ctx=ctx)) + true_b
+    # term by term in this order, float32 as the book sums them (a dot product rounds an ulp apart)
+    labels = (true_w[0] * poly_features[:, 0] + true_w[1] * poly_features[:, 1]
+              + true_w[2] * poly_features[:, 2] + true_b)
     labels += nd.random.normal(scale=NOISE, shape=labels.shape, ctx=ctx)
     return features, poly_features, labels
 
@@ -60,13 +62,17 @@ def book_fits(features, poly_features, labels, n_train=n_train):
 
 # --- the fits -------------------------------------------------------------------------------
 
-def epoch_losses(net, loss, data, epoch, lr):
-    """3.11/3.12: {'epoch', 'train_loss', 'test_loss'}, the mean losses on data's two splits."""
-    train_features, test_features, train_labels, test_labels = data
-    train_l = loss(net(train_features), train_labels).mean().asscalar()
-    test_l = loss(net(test_features), test_labels).mean().asscalar()
-    return {'epoch': epoch, 'train_loss': check_finite(train_l, epoch, lr),
-            'test_loss': float(test_l)}
+def train_loss(net, loss, data):
+    """3.11/3.12: the mean loss of net on data's training split (data: make_data's 4-tuple)."""
+    return float(loss(net(data[0]), data[2]).mean().asscalar())
+
+
+def epoch_losses(net, loss, data, epoch, lr, start=None):
+    """3.11/3.12: {'epoch', 'train_loss', 'test_loss'}, the mean losses on data's two splits;
+    TrainingDiverged when the training loss is not finite or far above `start`."""
+    train_l = check_diverged(train_loss(net, loss, data), start, epoch, lr)
+    test_l = loss(net(data[1]), data[3]).mean().asscalar()
+    return {'epoch': epoch, 'train_loss': train_l, 'test_loss': float(test_l)}
 
 
 def _on_device(data, device):
@@ -95,6 +101,7 @@ def fit_scratch(train_features, test_features, train_labels, test_labels, num_ep
     data = _on_device((train_features, test_features, train_labels, test_labels), device)
     batch_size = min(batch_size, data[2].shape[0])
     w, b = init_params(data[0].shape[1], device)
+    start = train_loss(lambda X: linreg(X, w, b), squared_loss, data)
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, data[0], data[2]):
@@ -102,7 +109,8 @@ def fit_scratch(train_features, test_features, train_labels, test_labels, num_ep
                 l = squared_loss(linreg(X, w, b), y)
             l.backward()
             sgd([w, b], lr, batch_size)
-        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
+        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr,
+                                    start))
     return [w, b], history
 
 
@@ -124,6 +132,7 @@ def fit_gluon(train_features, test_features, train_labels, test_labels, num_epoc
     net.initialize(ctx=device)
     loss = gloss.L2Loss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    start = train_loss(net, loss, data)
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, data[0], data[2]):
@@ -131,24 +140,40 @@ def fit_gluon(train_features, test_features, train_labels, test_labels, num_epoc
                 l = loss(net(X), y)
             l.backward()
             trainer.step(batch_size)
-        history.append(epoch_losses(net, loss, data, epoch, lr))
+        history.append(epoch_losses(net, loss, data, epoch, lr, start))
     return [net[0].weight.data(device), net[0].bias.data(device)], history
 
 
-def fit_and_plot(train_features, test_features, train_labels, test_labels, fit=fit_gluon,
-                 num_epochs=100, lr=0.01, batch_size=10, ctx=None, title=None, verbose=True):
-    """3.11: the book's fit_and_plot: run `fit` (fit_gluon or fit_scratch), print the final losses
-    and the weights, plot both losses on a log scale; returns (params, history, Figure)."""
-    params, history = fit(train_features, test_features, train_labels, test_labels,
+def fit_and_plot(train_features, test_features, train_labels, test_labels, *, fit=fit_gluon,
+                 num_epochs=100, lr=0.01, batch_size=10, ctx=None):
+    """3.11, the book's: fit (fit_gluon, or fit_scratch), plot both losses per epoch on a log
+    scale, print the final losses and the learned weight and bias; returns None."""
+    (w, b), history = fit(train_features, test_features, train_labels, test_labels,
                           num_epochs=num_epochs, lr=lr, batch_size=batch_size, ctx=ctx)
-    epochs = [h['epoch'] for h in history]
-    fig = semilogy(epochs, [h['train_loss'] for h in history], 'epochs', 'loss',
-                   epochs, [h['test_loss'] for h in history], ['train', 'test'], title=title)
-    if verbose:
-        print('final epoch: train loss', history[-1]['train_loss'],
-              'test loss', history[-1]['test_loss'])
-        print('weight:', params[0].asnumpy().ravel(), '\nbias:', params[1].asnumpy())
-    return params, history, fig
+    train_ls, test_ls = loss_curves(history)
+    semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
+             range(1, num_epochs + 1), test_ls, ['train', 'test'])
+    print_fit(w, b, history)
+
+
+def loss_curves(history):
+    """3.11/3.12: ([train loss per epoch], [test loss per epoch]) of a fit's history."""
+    return [h['train_loss'] for h in history], [h['test_loss'] for h in history]
+
+
+def print_fit(w, b, history):
+    """3.11: the book's lines after a fit: the final losses, the weight (1, d) and the bias."""
+    print('final epoch: train loss', history[-1]['train_loss'], 'test loss',
+          history[-1]['test_loss'])
+    print('weight:', w.asnumpy().reshape((1, -1)), '\nbias:', b.asnumpy())
+
+
+def loss_figure(history, title=None):
+    """3.11/3.12: fit_and_plot's picture as a Figure (without pyplot) for a run to save."""
+    train_ls, test_ls = loss_curves(history)
+    epochs = range(1, len(history) + 1)
+    return semilogy_figure(epochs, train_ls, 'epochs', 'loss', epochs, test_ls,
+                           ['train', 'test'], title=title)
 
 
 # --- model capacity and k-fold cross-validation ------------------------------------------------
@@ -181,14 +206,14 @@ def _squared_error(w, b, X, y):
 
 def cross_validate(k, train_features, train_labels, fit=fit_gluon, num_epochs=100, lr=0.01,
                    batch_size=10, ctx=None, verbose=True):
-    """3.11: k-fold cross-validation of `fit` on (n, d) features; ch3.book.kfold.k_fold's dict
+    """3.11: k-fold cross-validation of `fit` on (n, d) features; ch3.book.kfold.run_folds' dict
     (per fold the final train and validation losses, and their means)."""
     def train_fn(X_train, y_train, X_valid, y_valid):
         _, history = fit(X_train, X_valid, y_train, y_valid, num_epochs=num_epochs, lr=lr,
                          batch_size=batch_size, ctx=ctx)
         return [h['train_loss'] for h in history], [h['test_loss'] for h in history]
 
-    return k_fold(k, train_features, train_labels, train_fn, verbose=verbose, metric='loss')
+    return run_folds(k, train_features, train_labels, train_fn, verbose=verbose, metric='loss')
 
 
 def capacity_curve(features, labels, n_train=n_train, max_degree=10, k=5):
@@ -206,7 +231,7 @@ def capacity_curve(features, labels, n_train=n_train, max_degree=10, k=5):
             w_, b_, train_l = least_squares(X_train, y_train)
             return [train_l], [_squared_error(w_, b_, X_valid, y_valid)]
 
-        folds = k_fold(k, X[:n_train], y[:n_train], train_fn, verbose=False)
+        folds = run_folds(k, X[:n_train], y[:n_train], train_fn, verbose=False)
         curve.append({'degree': degree, 'train_loss': train_loss,
                       'test_loss': _squared_error(w, b, X[n_train:], y[n_train:]),
                       'valid_loss': folds['valid_mean']})

@@ -2,7 +2,7 @@
 
 The book draws on pyplot: `use_svg_display()`, `set_figsize(figsize)` (sets
 plt.rcParams['figure.figsize']) and `semilogy(...)`, which shows inline in Jupyter and does
-nothing visible under a headless backend. The harness saves figures with `finish` (a PNG written
+nothing visible under a headless backend; like d2lzh's they return None. The harness saves figures with `finish` (a PNG written
 atomically, shown once inline under IPython); figures it makes itself use matplotlib's object API
 (`new_figure`, `image_grid`) so no pyplot state builds up on a server.
 """
@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 
 from ch3.utils import atomic_write
 
-__all__ = ['plt', 'use_svg_display', 'set_figsize', 'semilogy', 'new_figure', 'image_grid',
+__all__ = ['plt', 'use_svg_display', 'set_figsize', 'semilogy', 'semilogy_figure', 'new_figure',
+           'image_grid',
            'save_figure', 'show', 'finish', 'DEFAULT_FIGSIZE']
 
 DEFAULT_FIGSIZE = (3.5, 2.5)   # the book's size; the size of the harness's own figures
@@ -72,21 +73,17 @@ def set_figsize(figsize=(3.5, 2.5)):
 
 
 def semilogy(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None, legend=None,
-             figsize=(3.5, 2.5), title=None):
-    """3.11: y_vals (and y2_vals, dotted) against x on a log-scale y axis, drawn on a new pyplot
-    figure (inline in Jupyter); returns that Figure so a run can save it."""
+             figsize=(3.5, 2.5)):
+    """3.11, d2lzh's: y_vals (and y2_vals, dotted) against x on a log-scale y axis, drawn on
+    pyplot (inline in Jupyter); returns None, so a cell ending in the call shows it once."""
     set_figsize(figsize)
-    fig = _pyplot_figure(figsize)
+    _pyplot_figure(figsize)
     plt.xlabel(x_label)
     plt.ylabel(y_label)
     plt.semilogy(x_vals, y_vals)
     if x2_vals is not None and y2_vals is not None:
         plt.semilogy(x2_vals, y2_vals, linestyle=':')
-    if legend:
         plt.legend(legend)
-    if title:
-        plt.title(title)
-    return fig
 
 
 # --- figures without pyplot state, and saving them (the harness) -------------------------------
@@ -109,6 +106,22 @@ def _as_image(image):
         raise ValueError('each image must be (h, w), (1, h, w) or (h, w, 1), got shape %s'
                          % (array.shape,))
     return array
+
+
+def semilogy_figure(x_vals, y_vals, x_label, y_label, x2_vals=None, y2_vals=None, legend=None,
+                    figsize=None, title=None):
+    """semilogy's plot as a Figure of its own, without pyplot, for a run to save."""
+    fig, ax = new_figure(figsize)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.semilogy(x_vals, y_vals)
+    if x2_vals is not None and y2_vals is not None:
+        ax.semilogy(x2_vals, y2_vals, linestyle=':')
+    if legend:
+        ax.legend(legend)
+    if title:
+        ax.set_title(title)
+    return fig
 
 
 def image_grid(images, titles=None, ncols=None, figsize=None, pyplot=False):

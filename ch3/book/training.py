@@ -1,26 +1,23 @@
 """The chapter's shared helpers, with d2lzh's names and call signatures: 3.2's data_iter, linreg,
 squared_loss and sgd, and 3.6's evaluate_accuracy and train_ch3.
 
-train_ch3 does the book's arithmetic: every step divides the summed gradient by the nominal
-batch_size (so the last, smaller batch of an epoch takes a proportionally smaller step and every
-example of an epoch weighs lr / batch_size); pass batch_size=None to divide each step by its
-batch's real size instead. Two speed-ups leave that arithmetic alone: running sums stay on the
-device and are read once per epoch (no per-batch host wait), and a hybridized Gluon net with a
-Gluon loss is traced together with the batch's sums into one cached graph.
+train_ch3 is the book's loop. Its running sums stay on the device and are read once per epoch
+(no per-batch host wait); the first batch is checked once (labels and outputs fit a classifier),
+and each epoch's loss is checked for divergence (`check_diverged`). Training on several devices is
+the harness's (ch3.harness.training).
 """
 import math
 import random
-import sys
+import time
 
-from mxnet import autograd, gluon, nd
+from mxnet import autograd, nd
 
-from ch3.context import as_ctx_list, split_batch
-from ch3.utils import Timer
-from ch3.checks import check_int, check_positive_float, check_training_args
+from ch3.checks import (check_classifier_batch, check_int, check_positive_float,
+                        check_training_args)
 
 
 class TrainingDiverged(RuntimeError):
-    """Raised when the training loss becomes NaN or infinite."""
+    """Raised when the training loss becomes NaN or infinite or explodes far above its start."""
 
 
 def data_iter(batch_size, features, labels):
@@ -58,162 +55,95 @@ def sgd(params, lr, batch_size):
         param -= step
 
 
-def gluon_step(net, loss, trainer, X, y, batch_size, ctx=None):
-    """3.3: one minibatch step with Gluon: record loss(net(X), y), backward, trainer.step(batch_size);
-    with several devices in ctx the batch is split across them first."""
-    Xs, ys = split_batch(X, y, as_ctx_list(ctx))
-    with autograd.record():
-        ls = [loss(net(X_part), y_part) for X_part, y_part in zip(Xs, ys)]
-    for l in ls:
-        l.backward()
-    trainer.step(batch_size)
+DIVERGENCE_FACTOR = 1e3   # a loss this many times its start has exploded, not just wobbled
 
 
-def check_finite(loss, epoch, lr):
-    """Return loss as float, or raise TrainingDiverged naming the epoch when it is NaN or infinite."""
+def check_diverged(loss, start, epoch, lr):
+    """Return loss as a float, or raise TrainingDiverged when it is NaN or infinite or more than
+    DIVERGENCE_FACTOR times `start` (the loss before or at the first step)."""
     loss = float(loss)
-    if not math.isfinite(loss):
-        raise TrainingDiverged('training diverged in epoch %d: the loss became %s; try a smaller '
-                               'learning rate (lr=%s)' % (epoch, loss, lr))
+    if not math.isfinite(loss) or (start is not None and loss > DIVERGENCE_FACTOR * abs(start)
+                                   and loss > 1e-6):
+        raise TrainingDiverged('training diverged in epoch %d: the loss became %s (%s at the '
+                               'start); try a smaller learning rate (lr=%s)'
+                               % (epoch, loss, start, lr))
     return loss
 
 
-def _accuracy_sum(y_hat, y):
-    """Number of correct predictions in a batch, kept as a 1-element NDArray (no host sync)."""
-    return (y_hat.argmax(axis=1) == y.astype('float32')).sum()
+def check_finite(loss, epoch, lr):
+    """Return loss as float, or raise TrainingDiverged naming the epoch when it is not finite."""
+    return check_diverged(loss, None, epoch, lr)
 
 
-def _loss_and_correct(net, loss, X, y):
-    """A batch's loss sum and number of correct predictions, op by op (any net and loss)."""
-    y_hat = net(X)
-    return loss(y_hat, y).sum(), _accuracy_sum(y_hat, y)
-
-
-def _ones_like(array, cache):
-    """An array of ones like `array`, reused from `cache` while shape, dtype and device match."""
-    key = (array.shape, array.dtype, array.context)
-    if key not in cache:
-        cache[key] = nd.ones(array.shape, ctx=array.context, dtype=array.dtype)
-    return cache[key]
-
-
-class _FusedStep(gluon.HybridBlock):
-    """net, loss, and the batch's loss sum and correct count, traced as one hybridized graph."""
-
-    def __init__(self, net, loss):
-        super().__init__(prefix='fused_step_')
-        self.net, self.loss = net, loss
-
-    def hybrid_forward(self, F, X, y):
-        y_hat = self.net(X)
-        correct = (F.argmax(y_hat, axis=1) == F.cast(y, 'float32')).sum()
-        return self.loss(y_hat, y).sum(), correct
-
-
-def _fused_step(net, loss):
-    """A _FusedStep when net is a hybridized HybridBlock and loss a Gluon loss, else None.
-
-    The net is re-hybridized with its own flags (hybridizing a parent also sets its children),
-    so a net the caller left imperative stays imperative and this path is not taken for it.
-    """
-    if not (isinstance(net, gluon.HybridBlock) and getattr(net, '_active', False)
-            and isinstance(loss, gluon.HybridBlock)):
-        return None
-    step = _FusedStep(net, loss)
-    step.hybridize(**dict(getattr(net, '_flags', ())))
-    return step
-
-
-def evaluate_accuracy(data_iter, net, ctx=None):
-    """3.6: fraction of examples in data_iter that net classifies correctly (ctx: one or a list)."""
-    contexts = as_ctx_list(ctx)
-    correct, n = nd.zeros((1,), ctx=contexts[0]), 0
-    for X, y in data_iter:
-        Xs, ys = split_batch(X, y, contexts)
-        for X_part, y_part in zip(Xs, ys):
-            correct += _accuracy_sum(net(X_part), y_part).as_in_context(contexts[0])
-        n += y.shape[0]
-    if n == 0:
-        raise ValueError('evaluate_accuracy got an empty data iterator')
-    return float(correct.asscalar()) / n   # a Python float on numpy 1 and 2 alike
-
-
-def _progress(iterable, enabled, desc):
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return iterable
-    from tqdm import tqdm
-    total = len(iterable) if hasattr(iterable, '__len__') else None
-    return tqdm(iterable, total=total, desc=desc, leave=False, unit='batch')
+def _learning_rate(params, lr, trainer):
+    """The rate train_ch3 steps with, checked: lr with params (attached gradients), or trainer's."""
+    if trainer is not None:
+        return check_positive_float('lr', trainer.learning_rate)
+    if params is None or lr is None:
+        raise ValueError('train_ch3 needs either a trainer or both params and lr')
+    check_positive_float('lr', lr)
+    for param in params:
+        if getattr(param, 'grad', None) is None:
+            raise ValueError('a parameter of shape %s has no gradient buffer: call '
+                             'param.attach_grad() on each of params before training'
+                             % (param.shape,))
+    return lr
 
 
 class History(list):
-    """train_ch3's per-epoch dicts; shown as one line, so a notebook cell ending in the book's
-    `d2l.train_ch3(...)` does not echo every epoch again under the printed lines."""
+    """train_ch3's per-epoch dicts, shown in one line: a notebook cell ending in the book's
+    `d2l.train_ch3(...)` then does not echo every epoch again under the printed lines."""
 
     def __repr__(self):
-        if not self:
-            return 'History([])'
-        last = self[-1]
-        return ('History(%d epochs; last: loss %.4f, train acc %.3f, test acc %.3f)'
-                % (len(self), last['loss'], last['train_acc'], last['test_acc']))
+        return 'History(%d epochs)' % len(self)
+
+
+def evaluate_accuracy(data_iter, net):
+    """3.6: fraction of the examples of data_iter (X, y (n,)) whose largest output of net is y."""
+    acc_sum, n = 0, 0
+    for X, y in data_iter:
+        y_hat = net(X)
+        if n == 0:
+            check_classifier_batch(y_hat, y)   # once: (n,) labels within net's classes
+        acc_sum = (y_hat.argmax(axis=1) == y.astype('float32')).sum() + acc_sum
+        n += y.size
+    if n == 0:
+        raise ValueError('evaluate_accuracy got an empty data iterator')
+    return float(acc_sum.asscalar()) / n
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
-              params=None, lr=None, trainer=None, ctx=None, verbose=True, progress=None):
-    """3.6: train a classifier, print the book's per-epoch line and return the history.
-
-    net maps a batch (n, ...) to logits (n, classes). Either `params` + `lr` (from-scratch `sgd`) or
-    a Gluon `trainer`; each step divides by batch_size (None: by the batch's real size). `ctx` may
-    be a list: each batch is split across the devices and the trainer sums their gradients.
-    Returns a list of per-epoch dicts (loss, train_acc, test_acc, seconds, examples_per_sec).
-    """
+              params=None, lr=None, trainer=None, *, verbose=True):
+    """3.6: train a classifier (X -> logits (n, classes), labels (n,)) with sgd(params, lr) or a
+    Gluon trainer, print the book's line per epoch; returns the per-epoch dicts (loss, train_acc,
+    test_acc, seconds). Each step divides by batch_size (None: by the batch's real size)."""
     check_training_args(batch_size=batch_size, num_epochs=num_epochs)
-    if trainer is None and (params is None or lr is None):
-        raise ValueError('train_ch3 needs either a trainer or both params and lr')
-    check_positive_float('lr', lr if trainer is None else trainer.learning_rate)
-    contexts = as_ctx_list(ctx)
-    if trainer is None and len(contexts) > 1:
-        raise ValueError('from-scratch params live on one device; pass one ctx, or use a Gluon '
-                         'net with a Trainer for data-parallel training on %s' % contexts)
-    fused = _fused_step(net, loss)
-    head_grads = {}   # per device: d(loss sum)/d(loss sum) = 1, made once, not once per batch
-    history = History()
-    for epoch in range(1, num_epochs + 1):
-        timer = Timer()
-        loss_sum = nd.zeros((1,), ctx=contexts[0])
-        correct = nd.zeros((1,), ctx=contexts[0])
-        n = 0
-        for X, y in _progress(train_iter, progress, 'epoch %d' % epoch):
-            Xs, ys = split_batch(X, y, contexts)
-            with autograd.record():   # per device: (loss sum, number correct)
-                sums = [fused(X_part, y_part) if fused is not None
-                        else _loss_and_correct(net, loss, X_part, y_part)
-                        for X_part, y_part in zip(Xs, ys)]
-            for part_loss, _ in sums:
-                part_loss.backward(_ones_like(part_loss, head_grads))
-            batch = y.shape[0]
-            step_size = batch_size or batch   # the book's nominal size, or (None) the real one
+    step_lr = _learning_rate(params, lr, trainer)
+    history, start = History(), None
+    for epoch in range(num_epochs):
+        train_l_sum, train_acc_sum, n, tic = 0, 0, 0, time.time()
+        for X, y in train_iter:
+            with autograd.record():
+                y_hat = net(X)
+                l = loss(y_hat, y).sum()
+            if start is None:   # once: labels and outputs fit, and the loss the run starts at
+                check_classifier_batch(y_hat, y)
+                start = l.asscalar() / y.size
+            l.backward()
             if trainer is None:
-                sgd(params, lr, step_size)
+                sgd(params, lr, batch_size or y.size)
             else:
-                trainer.step(step_size)
-            for part_loss, part_correct in sums:
-                loss_sum += part_loss.as_in_context(contexts[0])
-                correct += part_correct.as_in_context(contexts[0])
-            n += batch
+                trainer.step(batch_size or y.size)
+            train_l_sum = l + train_l_sum   # on the device: no wait for the host per batch
+            train_acc_sum = (y_hat.argmax(axis=1) == y.astype('float32')).sum() + train_acc_sum
+            n += y.size
         if n == 0:
             raise ValueError('train_ch3 got an empty training iterator')
-        train_loss = check_finite(loss_sum.asscalar() / n, epoch,
-                                  lr if trainer is None else trainer.learning_rate)
-        train_acc = correct.asscalar() / n
-        test_acc = evaluate_accuracy(test_iter, net, contexts)
-        seconds = timer.stop()
-        history.append({'epoch': epoch, 'loss': float(train_loss), 'train_acc': float(train_acc),
-                        'test_acc': float(test_acc), 'seconds': seconds,
-                        'examples_per_sec': n / seconds})
+        train_l = check_diverged(train_l_sum.asscalar() / n, start, epoch + 1, step_lr)
+        train_acc, test_acc = train_acc_sum.asscalar() / n, evaluate_accuracy(test_iter, net)
+        history.append({'epoch': epoch + 1, 'loss': train_l, 'train_acc': float(train_acc),
+                        'test_acc': float(test_acc), 'seconds': time.time() - tic})
         if verbose:
             print('epoch %d, loss %.4f, train acc %.3f, test acc %.3f'
-                  % (epoch, train_loss, train_acc, test_acc))
+                  % (epoch + 1, train_l, train_acc, test_acc))
     return history

@@ -23,7 +23,7 @@ import numpy as np
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
-from ch3.book.model_selection import epoch_losses
+from ch3.book.model_selection import epoch_losses, loss_curves, train_loss
 from ch3.book.plotting import semilogy
 from ch3.book.training import data_iter, linreg, sgd, squared_loss
 from ch3.checks import check_fit_data, check_int, check_nonnegative, check_training_args
@@ -112,6 +112,7 @@ def fit_scratch(lambd, data, num_epochs=100, lr=0.003, batch_size=1, params=None
         w, b = (p.copyto(device) for p in params)
         for param in (w, b):
             param.attach_grad()
+    start = train_loss(lambda X: linreg(X, w, b), squared_loss, data)
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, data[0], data[2]):
@@ -121,7 +122,8 @@ def fit_scratch(lambd, data, num_epochs=100, lr=0.003, batch_size=1, params=None
                 l = squared_loss(linreg(X, w, b), y) + lambd * l2_penalty(w)
             l.backward()
             sgd([w, b], lr, batch_size)
-        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr))
+        history.append(epoch_losses(lambda X: linreg(X, w, b), squared_loss, data, epoch, lr,
+                                    start))
     return [w, b], history
 
 
@@ -159,6 +161,7 @@ def fit_gluon(wd, data, num_epochs=100, lr=0.003, batch_size=1, net=None, ctx=No
     net = net or gluon_net(data[0].shape[1], device)
     trainers = gluon_trainers(net, wd, lr)
     loss = gloss.L2Loss()
+    start = train_loss(net, loss, data)
     history = []
     for epoch in range(1, num_epochs + 1):
         for X, y in data_iter(batch_size, data[0], data[2]):
@@ -167,20 +170,28 @@ def fit_gluon(wd, data, num_epochs=100, lr=0.003, batch_size=1, net=None, ctx=No
             l.backward()
             for trainer in trainers:   # one decays the weights, the other steps the bias
                 trainer.step(batch_size)
-        history.append(epoch_losses(net, loss, data, epoch, lr))
+        history.append(epoch_losses(net, loss, data, epoch, lr, start))
     return [net[0].weight.data(device), net[0].bias.data(device)], history
 
 
-def fit_and_plot(lambd, data, fit=fit_scratch, num_epochs=100, lr=0.003, batch_size=1, ctx=None,
-                 verbose=True):
-    """3.12: the book's fit_and_plot(lambd) / fit_and_plot_gluon(wd) (fit=fit_gluon): train,
-    plot both losses on a log scale, print the L2 norm of w; returns (params, history, Figure)."""
-    params, history = fit(lambd, data, num_epochs=num_epochs, lr=lr, batch_size=batch_size,
-                          ctx=ctx)
-    epochs = [h['epoch'] for h in history]
-    fig = semilogy(epochs, [h['train_loss'] for h in history], 'epochs', 'loss',
-                   epochs, [h['test_loss'] for h in history], ['train', 'test'],
-                   title='lambd = %g' % lambd)
-    if verbose:
-        print('L2 norm of w:', params[0].norm().asscalar())
-    return params, history, fig
+def fit_and_plot(lambd, data=None, *, num_epochs=100, lr=0.003, batch_size=1, ctx=None):
+    """3.12, the book's: fit_scratch with penalty lambd on data (make_data's 4-tuple; None:
+    make_data() drawn now), plot both losses per epoch on a log scale, print the L2 norm of w;
+    returns None."""
+    (w, b), history = fit_scratch(lambd, data or make_data(ctx=ctx), num_epochs, lr, batch_size,
+                                  ctx=ctx)
+    train_ls, test_ls = loss_curves(history)
+    semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
+             range(1, num_epochs + 1), test_ls, ['train', 'test'])
+    print('L2 norm of w:', w.norm().asscalar())
+
+
+def fit_and_plot_gluon(wd, data=None, *, num_epochs=100, lr=0.003, batch_size=1, ctx=None):
+    """3.12, the book's: fit_gluon with weight decay wd on the weights, on data as fit_and_plot;
+    plots both losses, prints the L2 norm of w; returns None."""
+    (w, b), history = fit_gluon(wd, data or make_data(ctx=ctx), num_epochs, lr, batch_size,
+                                ctx=ctx)
+    train_ls, test_ls = loss_curves(history)
+    semilogy(range(1, num_epochs + 1), train_ls, 'epochs', 'loss',
+             range(1, num_epochs + 1), test_ls, ['train', 'test'])
+    print('L2 norm of w:', w.norm().asscalar())

@@ -353,7 +353,7 @@ class FashionMNISTIter:
         self.batch_size = check_int('batch_size', batch_size, minimum=1)
         self.shuffle = bool(shuffle)
         self.last_batch = check_last_batch(last_batch)
-        self.resize = check_resize(resize)
+        self.resize = check_resize(resize, self.batch_size)
         self.ctx = ctx or mx.cpu()
         images = np.asarray(images.asnumpy() if isinstance(images, nd.NDArray) else images)
         labels = np.asarray(labels.asnumpy() if isinstance(labels, nd.NDArray) else labels)

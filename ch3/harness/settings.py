@@ -1,10 +1,9 @@
 """Run settings that are not the book's: quick mode and the one-device rule, in one place.
 
-Quick mode (`ch3 run --quick`, `ch3 report --quick`, CH3_QUICK=1, the tests) is a set of small
+Quick mode (`ch3 run --quick`, `ch3 report --quick`, the tests) is a set of small
 values for a section's hyperparameters, used for those the user did not set: what the user typed
 wins (`quick_overridden` names them so the command can say so). The book layer never sees `quick`.
 """
-import os
 
 # section -> hyperparameter caps for quick runs (seconds instead of minutes)
 QUICK = {
@@ -21,12 +20,6 @@ QUICK = {
     '3.15': {'subset': 3000, 'num_epochs': 1},
     '3.16': {'k': 2, 'num_epochs': 10},
 }
-
-
-def quick_from_environment(environ=None):
-    """True when CH3_QUICK is set to a non-empty value other than 0 (notebooks, CI)."""
-    value = (os.environ if environ is None else environ).get('CH3_QUICK', '')
-    return value not in ('', '0')
 
 
 def apply_quick(section, hyperparameters, accepted):

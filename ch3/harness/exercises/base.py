@@ -19,7 +19,7 @@ from mxnet.gluon import loss as gloss
 from ch3.context import as_ctx_list
 from ch3.harness.compare import format_number as fmt, json_number  # noqa: F401 (the exercises' names)
 from ch3.book.plotting import finish
-from ch3.book.training import train_ch3
+from ch3.harness.training import evaluate_accuracy_on_devices, train_on_devices
 from ch3.utils import set_seed
 
 @dataclass(frozen=True)
@@ -332,14 +332,14 @@ def fit_gluon_epochs(net, train_iter, test_iter, num_epochs, batch_size, lr, wd=
     'train_acc_eval' added: the training accuracy in prediction mode (dropout off, BatchNorm's
     running statistics), the one to compare with the test accuracy (train_ch3's train_acc is
     taken while training, dropout on)."""
-    from ch3.book.training import evaluate_accuracy
     contexts = as_ctx_list(ctx)
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': wd})
     history = []
     for epoch in range(1, num_epochs + 1):
-        h = train_ch3(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), 1, batch_size,
-                      trainer=trainer, ctx=contexts, verbose=False)[0]
-        h.update(epoch=epoch, train_acc_eval=evaluate_accuracy(train_iter, net, contexts))
+        h = train_on_devices(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(), 1,
+                             batch_size, trainer, contexts, verbose=False)[0]
+        h.update(epoch=epoch,
+                 train_acc_eval=evaluate_accuracy_on_devices(train_iter, net, contexts))
         history.append(h)
     return history
 

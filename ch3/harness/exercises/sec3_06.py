@@ -161,7 +161,7 @@ def batch_rule_run(ctx, rule, num_epochs=5, batch_size=256, lr=0.1, subset=None,
     train_iter, test_iter = fashion_mnist_iters(
         batch_size, ctx, subset, last_batch='discard' if rule == 'discard' else 'keep')
     step_size = None if rule == 'real size' else batch_size
-    return sm.train_scratch(train_iter, test_iter, num_epochs, step_size, lr, ctx,
+    return sm.train_scratch(train_iter, test_iter, num_epochs, step_size, lr, ctx=ctx,
                             verbose=verbose)[1]
 
 

@@ -11,7 +11,7 @@ from ch3.data.synthetic import synthetic_linear_data
 from ch3.harness.exercises.base import (Claim, ExerciseList, Outcome, all_hold, compare_seeds,
                                         comparison_json, decided, decided_same, evidence, fmt,
                                         save, seed_list, seeds_text, tagged)
-from ch3.book.plotting import semilogy
+from ch3.book.plotting import semilogy_figure
 from ch3.book import model_selection as ms
 from ch3.utils import set_seed
 
@@ -80,10 +80,10 @@ def cubic_on_linear_data(ctx, quick, out, seed):
     for n, fit in draws[seeds[0]].items():   # the first draw's curves
         curve = fit['history']
         history += tagged(curve, n_train=n, seed=seeds[0])
-        fig = semilogy([h['epoch'] for h in curve], [h['train_loss'] for h in curve],
-                       'epochs', 'loss', [h['epoch'] for h in curve],
-                       [h['test_loss'] for h in curve], ['train', 'test'],
-                       title='cubic fit, %d linear points (seed %d)' % (n, seeds[0]))
+        fig = semilogy_figure([h['epoch'] for h in curve], [h['train_loss'] for h in curve],
+                              'epochs', 'loss', [h['epoch'] for h in curve],
+                              [h['test_loss'] for h in curve], ['train', 'test'],
+                              title='cubic fit, %d linear points (seed %d)' % (n, seeds[0]))
         figures += save(fig, out, '3.11.1', 'cubic_%d_points' % n)
 
     def per_seed(n, fn):

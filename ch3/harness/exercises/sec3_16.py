@@ -1,14 +1,14 @@
 """Exercises of 3.16 (Kaggle house prices), the book's four questions, which the notes leave
 unanswered: the Kaggle score of the section's predictions, a better model, the numeric features
 without standardization, and more hyperparameters. They score by the section's k-fold log RMSE
-(ch3.book.kaggle_house.k_fold, the MLP of ch3.harness.runs.kaggle_house) over several seeds;
+(ch3.book.kaggle_house's k-fold, the MLP of ch3.harness.runs.kaggle_house) over several seeds;
 quick mode applies the section's caps (ch3.harness.settings.QUICK['3.16'])."""
 import os
 
 from mxnet import nd
 
 from ch3.book import kaggle_house as book
-from ch3.book.kfold import k_fold
+from ch3.book.kfold import run_folds
 from ch3.context import as_ctx_list
 from ch3.data.kaggle_house import load_kaggle_house, preprocess
 from ch3.harness.exercises.base import (ExerciseList, Outcome, compare_seeds, comparison_json,
@@ -60,11 +60,11 @@ def kfold_score(ctx, k, num_epochs, lr, wd, batch_size, model='linear', standard
     def train_fn(X_train, y_train, X_valid, y_valid):
         if model == 'linear':
             return book.train(book.get_net(device), X_train, y_train, X_valid, y_valid,
-                              num_epochs, lr, wd, batch_size, ctx=device)
+                              num_epochs, lr, wd, batch_size)
         net = house_run.get_mlp(hidden, device)
         return house_run.train_log_mlp(net, X_train, y_train, X_valid, y_valid, num_epochs,
                                        lr, wd, batch_size, device)[:2]
-    result = k_fold(k, data['train_features'], data['train_labels'], train_fn, verbose=False)
+    result = run_folds(k, data['train_features'], data['train_labels'], train_fn, verbose=False)
     curves = [f['train_curve'] for f in result['folds']]
     history = [{'epoch': e + 1, 'loss': sum(c[e] for c in curves) / len(curves)}
                for e in range(len(curves[0]))]
@@ -102,7 +102,7 @@ def kaggle_score(ctx, quick, out, seed):
     if out and scores['runs']:
         data = house_data(device)
         path = os.path.join(out, '3_16_1_submission.csv')
-        result = train(book.train_and_pred, seeds[0], train_features=data['train_features'],
+        result = train(book.predict_submission, seeds[0], train_features=data['train_features'],
                        test_features=data['test_features'], train_labels=data['train_labels'],
                        test_data=data['test_ids'], path=path, num_epochs=settings['num_epochs'],
                        lr=settings['lr'], weight_decay=settings['wd'],

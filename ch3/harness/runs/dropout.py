@@ -2,7 +2,9 @@
 Fashion-MNIST for the run, the JSON result and how closely the two versions agree; quick mode and
 the kvstore come from the harness."""
 from ch3.book import dropout as book
-from ch3.book import mlp
+from mxnet.gluon import loss as gloss
+
+from ch3.book import deep_mlp
 from ch3.checks import check_drop_prob, check_int, check_training_args
 from ch3.context import as_ctx_list
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
@@ -10,6 +12,7 @@ from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
 from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
 from ch3.harness.runs.mlp import agreement
+from ch3.harness.training import train_on_devices
 
 
 def dropout_examples(verbose=True):
@@ -43,12 +46,13 @@ def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hi
                              drop_prob2)
     ctx = as_ctx_list(ctx)
     train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
-    params, history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
-                                         num_hiddens1, num_hiddens2, drop_prob1, drop_prob2,
-                                         ctx, verbose)
+    params, history = book.train_scratch(
+        train_iter, test_iter, num_epochs, batch_size, lr, num_hiddens1=num_hiddens1,
+        num_hiddens2=num_hiddens2, drop_prob1=drop_prob1, drop_prob2=drop_prob2, ctx=ctx[0],
+        verbose=verbose)
     twin = book.gluon_net(num_hiddens1, num_hiddens2, drop_prob1, drop_prob2, ctx)
     twin(next(iter(test_iter))[0].as_in_context(ctx[0]))   # finish deferred initialization
-    mlp.load_params(twin, params)
+    deep_mlp.load_params(twin, params)
     diff = agreement(lambda X: book.net(X, params, drop_prob1, drop_prob2), twin, test_iter, ctx)
     return classifier_result(dict(hyperparameters, subset=subset), history,
                              gluon_same_weights_max_abs_logit_diff=diff,
@@ -68,9 +72,9 @@ def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hidd
     train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset, worker.shard)
     net = book.gluon_net(num_hiddens1, num_hiddens2, drop_prob1, drop_prob2, ctx)
     trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
-    history = mlp.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
-                              ctx, verbose)
-    params = mlp.gluon_params(net, ctx)
+    history = train_on_devices(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
+                               num_epochs, batch_size, trainer, ctx, verbose)
+    params = deep_mlp.gluon_params(net, ctx)
     diff = agreement(lambda X: book.net(X, params, drop_prob1, drop_prob2), net, test_iter, ctx)
     hyperparameters.update(subset=subset, **worker.hyperparameters())
     return classifier_result(hyperparameters, history,

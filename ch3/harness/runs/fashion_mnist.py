@@ -20,7 +20,8 @@ def dataset_summary(pipeline='fast', root=None):
     """3.5: sizes of both splits, the first training sample's shape/dtype and label as the
     pipeline gives it (Gluon: (28, 28, 1); from scratch: our arrays (28, 28)), the ten labels."""
     if pipeline == 'gluon':
-        train, test = book.FashionMNIST(root, train=True), book.FashionMNIST(root, train=False)
+        train = book.FashionMNISTArrays(root, train=True)
+        test = book.FashionMNISTArrays(root, train=False)
         feature, label = train[0]
         feature = feature.asnumpy()
         train_size, test_size, label_dtype = len(train), len(test), np.asarray(label).dtype
@@ -40,9 +41,9 @@ def dataset_summary(pipeline='fast', root=None):
 def first_images_figure(n=9, root=None):
     """3.5: the first n training images in one row titled with their text labels (Figure)."""
     n = check_int('n', n, minimum=1)
-    dataset = book.FashionMNIST(root, train=True)
+    dataset = book.FashionMNISTArrays(root, train=True)
     X, y = dataset[0:n]          # Gluon's layout (n, 28, 28, 1), as in the book
-    return book.show_fashion_mnist(X, book.get_fashion_mnist_labels(y))
+    return book.fashion_mnist_figure(X, book.get_fashion_mnist_labels(y))
 
 
 def read_pass(train_iter):
@@ -132,7 +133,7 @@ def run_scratch(ctx=None, out=None, batch_size=256, subset=None, seed=0, verbose
 
 def run_gluon(ctx=None, out=None, batch_size=256, num_workers=0, subset=None, seed=0,
               verbose=True):
-    """3.5 with Gluon: FashionMNIST data set + transform_first(ToTensor) + DataLoader; sizes,
+    """3.5 with Gluon: FashionMNISTArrays data set + transform_first(ToTensor) + DataLoader; sizes,
     sample, reading time, and the same pass from scratch for comparison."""
     return _run('gluon', ctx, out, batch_size, num_workers, subset, seed, verbose)
 

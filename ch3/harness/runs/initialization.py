@@ -7,7 +7,7 @@ import numpy as np
 from mxnet import init, nd
 
 from ch3.book import initialization as book
-from ch3.book import linear_regression, mlp, softmax
+from ch3.book import deep_mlp, linear_regression, softmax
 from ch3.book.plotting import finish
 from ch3.book.training import linreg, squared_loss
 from ch3.checks import check_finite_number, check_int, check_training_args
@@ -78,9 +78,9 @@ def train_mlp(impl, value, data, num_epochs, batch_size, lr, num_hiddens, contex
         raise ValueError("dtype %r is supported by the 'scratch' version only" % (dtype,))
     else:
         net, history = book.train_mlp_gluon(train_iter, test_iter, _initializer(value),
-                                            num_hiddens, num_epochs, batch_size, lr, contexts,
+                                            num_hiddens, num_epochs, batch_size, lr, contexts[:1],
                                             verbose)
-        params = mlp.gluon_params(net, contexts)
+        params = deep_mlp.gluon_params(net, contexts)
         hidden = net[0](X_test)
     spread = book.hidden_unit_spread(params)
     spread['active_fraction'] = float((hidden > 0).mean().asscalar())
@@ -98,7 +98,7 @@ def train_softmax_regression(impl, value, data, num_epochs, batch_size, lr, cont
         class_weights = W.T
     else:
         net, history = book.train_softmax_gluon(train_iter, test_iter, _initializer(value),
-                                                num_epochs, batch_size, lr, contexts, verbose)
+                                                num_epochs, batch_size, lr, contexts[:1], verbose)
         class_weights = net[0].weight.data(contexts[0])
     return history, book.count_distinct(class_weights.asnumpy())
 
@@ -158,7 +158,7 @@ def same_init_agreement(constant, data, ctx):
     constant_init = init.Constant(constant)
     X = next(iter(data[1]))[0].as_in_context(device)
     scratch_mlp = book.mlp_params(constant_init, ctx=device)
-    gluon_mlp = book.reinitialize(mlp.gluon_net(ctx=device), constant_init, device)
+    gluon_mlp = book.reinitialize(deep_mlp.gluon_net(ctx=device), constant_init, device)
     W, b = book.initialize(softmax.init_params(device), constant_init)
     gluon_softmax = book.reinitialize(softmax.gluon_net(device), constant_init, device)
     features, labels = synthetic_linear_data(TRUE_W, TRUE_B, 100, noise=0.01, ctx=device)
@@ -167,7 +167,7 @@ def same_init_agreement(constant, data, ctx):
 
     def gap(a, b):
         return float(nd.abs(a - b).max().asscalar())
-    return {'mlp': gap(mlp.net(X, scratch_mlp), gluon_mlp(X)),
+    return {'mlp': gap(deep_mlp.net(X, scratch_mlp), gluon_mlp(X)),
             'softmax': gap(softmax.net(X, W, b), softmax.softmax(gluon_softmax(X))),
             'linear': gap(linreg(features, w, b_lin), gluon_lin(features))}
 

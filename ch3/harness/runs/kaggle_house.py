@@ -11,12 +11,12 @@ from mxnet import gluon, init
 from mxnet.gluon import loss as gloss, nn
 
 from ch3.book import kaggle_house as book
-from ch3.book.kfold import get_k_fold_data, k_fold
+from ch3.book.kfold import get_k_fold_data, run_folds
 from ch3.book.plotting import finish
-from ch3.book.training import gluon_step
 from ch3.checks import check_int, check_nonnegative, check_training_args
 from ch3.context import as_ctx_list
 from ch3.harness.runs import Section
+from ch3.harness.training import gluon_step
 from ch3.utils import Timer, set_seed
 
 AGREEMENT_SEED = 1   # both versions re-train fold 0 from this seed to compare them
@@ -78,7 +78,7 @@ def select_better_model(train_features, train_labels, candidates=BETTER_CANDIDAT
             net = get_mlp(spec['hidden'], ctx)
             return train_log_mlp(net, X_train, y_train, X_valid, y_valid, num_epochs,
                                  spec['lr'], spec['wd'], batch_size, ctx)[:2]
-        result = k_fold(k, train_features, train_labels, train_fn, verbose=False)
+        result = run_folds(k, train_features, train_labels, train_fn, verbose=False)
         scored.append(dict(spec, train_log_rmse=result['train_mean'],
                            valid_log_rmse=result['valid_mean'],
                            folds=[[f['train'], f['valid']] for f in result['folds']]))
@@ -115,8 +115,7 @@ def versions_agree(data, num_epochs, lr, wd, batch_size, ctx, seed=AGREEMENT_SEE
     scratch = book.train_scratch(book.init_linear_params(fold[0].shape[1], device), *fold,
                                  num_epochs, lr, wd, batch_size)
     set_seed(seed)
-    gluon_ls = book.train(book.get_net(device), *fold, num_epochs, lr, wd, batch_size,
-                          ctx=device)
+    gluon_ls = book.train(book.get_net(device), *fold, num_epochs, lr, wd, batch_size)
     diffs = [abs(a - b) / b for s, g in zip(scratch, gluon_ls) for a, b in zip(s, g)]
     return {'fold': 0, 'seed': seed, 'num_epochs': num_epochs,
             'max_rel_diff_log_rmse': float(max(diffs)),
@@ -142,9 +141,12 @@ def _run(impl, ctx, out, k, num_epochs, lr, wd, batch_size, better, data_dir, ve
     data = book.load_data(data_dir, contexts)
     final = {'first_look': first_look(data, verbose)}
     timer = Timer()
-    result = book.k_fold(k, data['train_features'], data['train_labels'], num_epochs, lr, wd,
-                         batch_size, from_scratch=impl == 'scratch', ctx=contexts,
-                         verbose=verbose)
+    result = book.k_fold_results(k, data['train_features'], data['train_labels'], num_epochs,
+                                 lr, wd, batch_size, from_scratch=impl == 'scratch',
+                                 ctx=contexts, verbose=verbose)
+    if verbose:
+        print('%d-fold validation: avg train rmse: %f, avg valid rmse: %f'
+              % (k, result['train_mean'], result['valid_mean']))
     final.update(train_log_rmse=result['train_mean'], valid_log_rmse=result['valid_mean'],
                  folds=[{'fold': f['fold'], 'train_log_rmse': f['train'],
                          'valid_log_rmse': f['valid']} for f in result['folds']],
@@ -161,12 +163,14 @@ def _run(impl, ctx, out, k, num_epochs, lr, wd, batch_size, better, data_dir, ve
                               'kaggle_house_fold0.png'))
         # out is this run's own folder: a new run replaces its submission like its figures
         timer = Timer()
-        submission = book.train_and_pred(data['train_features'], data['test_features'],
-                                         data['train_labels'], data['test_ids'],
-                                         os.path.join(out, book.SUBMISSION_FILE), num_epochs, lr,
-                                         wd, batch_size, overwrite=True,
-                                         from_scratch=impl == 'scratch', ctx=contexts,
-                                         verbose=verbose)
+        submission = book.predict_submission(
+            data['train_features'], data['test_features'], data['train_labels'],
+            data['test_ids'], num_epochs, lr, wd, batch_size,
+            path=os.path.join(out, book.SUBMISSION_FILE), overwrite=True,
+            from_scratch=impl == 'scratch', ctx=contexts)
+        if verbose:
+            print('train rmse %f' % submission['train_log_rmse'])
+            print('wrote %d predictions to %s' % (submission['rows'], submission['path']))
         final['submission'] = {key: submission[key]
                                for key in ('path', 'train_log_rmse', 'rows', 'clipped')}
         final['submission']['seconds'] = timer.stop()
@@ -218,6 +222,6 @@ BOOK = {'folds': [{'fold': 0, 'train_log_rmse': 0.169582, 'valid_log_rmse': 0.15
 
 SECTIONS = [
     Section('3.16', 'Kaggle house price prediction', {'scratch': run_scratch, 'gluon': run_gluon},
-            default_impl='gluon', book=BOOK,
+            default_impl='gluon', book=BOOK, multi_device=(),
             headline='valid_log_rmse'),
 ]

@@ -85,13 +85,12 @@ def run_scratch(ctx=None, out=None, num_epochs=3, batch_size=10, lr=0.03, num_ex
 
 def run_gluon(ctx=None, out=None, num_epochs=3, batch_size=10, lr=0.03, num_examples=1000,
               verbose=True):
-    """3.3 with Gluon: the same data, nn.Dense(1), L2Loss and Trainer('sgd') (several devices
-    split each batch)."""
-    contexts = as_ctx_list(ctx)
-    features, labels = book.make_data(num_examples, ctx=contexts[0])
-    net = book.gluon_net(contexts)
+    """3.3 with Gluon: the same data, nn.Dense(1), L2Loss and Trainer('sgd')."""
+    device = as_ctx_list(ctx)[0]
+    features, labels = book.make_data(num_examples, ctx=device)
+    net = book.gluon_net(device)
     (w, b), history = book.train_gluon(net, features, labels, num_epochs, batch_size, lr,
-                                       ctx=contexts, verbose=verbose)
+                                       ctx=device, verbose=verbose)
     if verbose:
         _print_params(w, b)
     return {'hyperparameters': {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,
@@ -116,8 +115,8 @@ SECTIONS = [
                   'note': 'the book times 1000 scalar additions in a Python loop against one '
                           'vectorized add and finds the latter orders of magnitude faster'}),
     Section('3.2', 'Linear regression from scratch', {'scratch': run_scratch, 'gluon': run_gluon},
-            default_impl='scratch', book=BOOK_3_2, headline='loss'),
+            default_impl='scratch', book=BOOK_3_2, multi_device=(), headline='loss'),
     Section('3.3', 'Concise linear regression (Gluon)',
             {'scratch': run_scratch, 'gluon': run_gluon}, default_impl='gluon', book=BOOK_3_3,
-            headline='loss'),
+            multi_device=(), headline='loss'),
 ]

@@ -1,18 +1,21 @@
-"""Runs of sections 3.9 and 3.10 (the book's code is ch3.book.mlp): Fashion-MNIST for the run,
+"""Runs of sections 3.9 and 3.10 (the book's code is ch3.book.mlp; other widths and activations
+ch3.book.deep_mlp's): Fashion-MNIST for the run,
 the JSON result and how closely the two versions agree; quick mode and the kvstore come from the
 harness."""
 from mxnet import autograd, nd
+from mxnet.gluon import loss as gloss
 
-from ch3.book import mlp as book
+from ch3.book import activations, deep_mlp as book
 from ch3.checks import check_activation_name, check_hidden_sizes, check_training_args
 from ch3.context import as_ctx_list
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.results import classifier_result
 from ch3.harness.runs import Section
 from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
+from ch3.harness.training import train_on_devices
 
 # the from-scratch activation by name; Gluon's Dense computes the same functions by these names
-ACTIVATIONS = {'relu': book.relu, 'sigmoid': nd.sigmoid, 'tanh': nd.tanh}
+ACTIVATIONS = {'relu': activations.relu, 'sigmoid': nd.sigmoid, 'tanh': nd.tanh}
 
 
 def _max_abs_diff(a, b):
@@ -43,7 +46,7 @@ def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hi
     ctx = as_ctx_list(ctx)
     train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
     params, history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
-                                         widths, ACTIVATIONS[activation], ctx, verbose)
+                                         widths, ACTIVATIONS[activation], ctx[0], verbose)
     twin = book.gluon_net(widths, activation, ctx)
     twin(next(iter(test_iter))[0].as_in_context(ctx[0]))   # finish deferred initialization
     book.load_params(twin, params)
@@ -65,8 +68,8 @@ def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.5, num_hidd
     train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset, worker.shard)
     net = book.gluon_net(widths, activation, ctx)
     trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
-    history = book.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
-                               ctx, verbose)
+    history = train_on_devices(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
+                               num_epochs, batch_size, trainer, ctx, verbose)
     params = book.gluon_params(net, ctx)
     diff = agreement(lambda X: book.net(X, params, ACTIVATIONS[activation]), net, test_iter, ctx)
     hyperparameters = _hyperparameters(num_epochs, batch_size, lr, widths, activation, subset)

@@ -74,10 +74,11 @@ def _run(impl, ctx, out, num_epochs, lr, batch_size, n_train, n_test, k, max_deg
     for fit, data in fits.items():
         if verbose:
             print('--- %s fit' % fit)
-        params, runs, fig = book.fit_and_plot(*data, fit=FIT_FUNCTIONS[impl],
-                                              num_epochs=num_epochs, lr=lr,
-                                              batch_size=batch_size, ctx=device,
-                                              title='%s (%s)' % (fit, impl), verbose=verbose)
+        params, runs = FIT_FUNCTIONS[impl](*data, num_epochs=num_epochs, lr=lr,
+                                           batch_size=batch_size, ctx=device)
+        fig = book.loss_figure(runs, title='%s (%s)' % (fit, impl))
+        if verbose:
+            book.print_fit(*params, runs)
         history.extend(dict(h, fit=fit) for h in runs)
         final[fit] = _fit_final(params, runs, data)
         if out:

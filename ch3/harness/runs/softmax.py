@@ -8,12 +8,13 @@ from mxnet.gluon import loss as gloss
 from ch3.book import softmax as book
 from ch3.book.plotting import finish
 from ch3.book.training import evaluate_accuracy
-from ch3.book.fashion_mnist import get_fashion_mnist_labels, show_fashion_mnist
+from ch3.book.fashion_mnist import fashion_mnist_figure, get_fashion_mnist_labels
 from ch3.harness.distributed import DEFAULT_KVSTORE, start_worker
 from ch3.harness.results import classifier_result
 from ch3.harness.compare import json_number as _json_number
 from ch3.harness.runs import Section
 from ch3.harness.runs.data import fashion_mnist_iters, num_train_examples
+from ch3.harness.training import train_on_devices
 
 
 def _numbers(array):
@@ -111,7 +112,7 @@ def predictions_figure(net, test_iter, n=9, ctx=None):
     true_labels = get_fashion_mnist_labels(y)
     pred_labels = get_fashion_mnist_labels(book.predict(net, X, ctx))
     titles = [t + '\n' + p for t, p in zip(true_labels, pred_labels)]
-    return show_fashion_mnist(X, titles), list(zip(true_labels, pred_labels))
+    return fashion_mnist_figure(X, titles), list(zip(true_labels, pred_labels))
 
 
 def untrained_accuracy(test_iter, ctx):
@@ -120,7 +121,7 @@ def untrained_accuracy(test_iter, ctx):
     y_hat = nd.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
     example = book.accuracy(y_hat, nd.array([0, 2], dtype='int32'))
     W, b = book.init_params(ctx)
-    chance = evaluate_accuracy(test_iter, lambda X: book.net(X, W, b), ctx)
+    chance = evaluate_accuracy(test_iter, lambda X: book.net(X, W, b))
     return {'accuracy_example': float(example), 'untrained_test_acc': float(chance)}
 
 
@@ -129,7 +130,7 @@ def run_scratch(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset
     """3.6 from scratch on Fashion-MNIST: history, final loss/accuracies, the predictions grid."""
     train_iter, test_iter = fashion_mnist_iters(batch_size, ctx, subset)
     (W, b), history = book.train_scratch(train_iter, test_iter, num_epochs, batch_size, lr,
-                                         ctx, verbose)
+                                         ctx=ctx, verbose=verbose)
 
     def net(X):
         return book.net(X, W, b)
@@ -153,8 +154,8 @@ def run_gluon(ctx=None, out=None, num_epochs=5, batch_size=256, lr=0.1, subset=N
     out = worker.folder(out)
     net = book.gluon_net(ctx)
     trainer = worker.trainer(net.collect_params(), 'sgd', {'learning_rate': lr}, batch_size)
-    history = book.train_gluon(net, train_iter, test_iter, num_epochs, batch_size, lr, trainer,
-                               ctx, verbose)
+    history = train_on_devices(net, train_iter, test_iter, gloss.SoftmaxCrossEntropyLoss(),
+                               num_epochs, batch_size, trainer, ctx, verbose)
     fig, pairs = predictions_figure(net, test_iter, ctx=ctx)
     figures = [finish(fig, out, 'softmax_gluon_predictions.png')] if out else []
     hyperparameters = {'num_epochs': num_epochs, 'batch_size': batch_size, 'lr': lr,

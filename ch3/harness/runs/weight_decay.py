@@ -1,7 +1,6 @@
 """Runs of section 3.12 (the book's code is ch3.book.weight_decay): one data set, a fit for each
 lambd, the closed-form end points, the other version re-run from the same start to compare, the
 figures and the JSON result."""
-import functools
 import math
 import random
 
@@ -9,6 +8,7 @@ import numpy as np
 from mxnet import nd
 
 from ch3.book import weight_decay as book
+from ch3.book.model_selection import loss_figure
 from ch3.book.plotting import finish
 from ch3.checks import check_nonnegative
 from ch3.context import as_ctx_list
@@ -79,9 +79,11 @@ def _run(impl, ctx, out, lambdas, num_epochs, lr, batch_size, n_train, n_test, n
     for lambd in lambdas:
         start, w0, b0 = _start(impl, num_inputs, device)
         starts[lambd] = (w0, b0, random.getstate())   # the shuffles data_iter will draw
-        params, runs, fig = book.fit_and_plot(
-            lambd, data, functools.partial(FIT_FUNCTIONS[impl], **start), num_epochs, lr,
-            batch_size, device, verbose)
+        params, runs = FIT_FUNCTIONS[impl](lambd, data, num_epochs, lr, batch_size, ctx=device,
+                                           **start)
+        fig = loss_figure(runs, title='lambd = %g' % lambd)
+        if verbose:
+            print('L2 norm of w:', params[0].norm().asscalar())
         w, b = params[0].asnumpy().ravel(), float(params[1].asscalar())
         learned[lambd] = w
         history.extend(dict(h, lambd=lambd) for h in runs)
