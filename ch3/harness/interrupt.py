@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 NAMES = {signal.SIGINT: 'Ctrl-C', signal.SIGTERM: 'SIGTERM'}
@@ -42,19 +43,45 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
+def _send_later(pid, signum, delay=0.05):
+    time.sleep(delay)
+    os.kill(pid, signum)
+
+
+def _redeliver_swallowed(previous_hook):
+    """A sys.unraisablehook: an Interrupted raised while Python ran a destructor or a callback
+    (an NDArray's __del__, say) cannot propagate and would be printed and forgotten, with both
+    signals already ignored, so the command would run on to the end. Send the signal again
+    instead: the handler then raises in the main thread's next ordinary line."""
+    def hook(unraisable):
+        error = unraisable.exc_value
+        if isinstance(error, Interrupted) and os.getpid() == _OWNER['pid']:
+            # from another thread, a moment later (raise_signal here would run the handler
+            # inside this hook); started while the signals are still ignored, since starting a
+            # thread waits, and the handler raising in that wait would be swallowed again
+            threading.Thread(target=_send_later, args=(os.getpid(), error.signum),
+                             daemon=True).start()
+            signal.signal(error.signum, _raise_interrupted)
+            return
+        previous_hook(unraisable)
+    return hook
+
+
 @contextlib.contextmanager
 def handle_signals():
     """Within the block SIGINT and SIGTERM raise Interrupted (main thread only; a signal the
     parent set to be ignored, as for `nohup` or a background job, stays ignored)."""
-    previous = {}
+    previous, previous_hook = {}, sys.unraisablehook
     _OWNER['pid'] = os.getpid()
     if threading.current_thread() is threading.main_thread():
         for sig in SIGNALS:
             if signal.getsignal(sig) not in (signal.SIG_IGN, None):
                 previous[sig] = signal.signal(sig, _raise_interrupted)
+        sys.unraisablehook = _redeliver_swallowed(previous_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
