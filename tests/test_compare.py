@@ -63,16 +63,7 @@ def test_every_section_names_a_headline_and_the_book_has_it_where_it_prints_numb
     assert spec.headline, number
     book_keys = {frozenset(cmp.split_impl(path)[1]) for path, _ in cmp.flatten(spec.book)}
     numbers = [v for _, v in cmp.flatten(spec.book) if cmp.is_number(v)]
-    if number not in ('3.1', '3.14'):   # the two sections whose book prints no number
+    if number not in ('3.1', '3.4', '3.14'):   # the book prints only timings (3.1) or no code
         assert numbers, number
         assert frozenset(spec.headline.split('/')) in book_keys, number
 
-
-def test_frame_is_the_notebooks_table():
-    scratch = {'section': '3.2', 'impl': 'scratch', 'final': {'loss': 5e-05, 'b': [4.2]}}
-    gluon = {'section': '3.3', 'impl': 'gluon', 'final': {'loss': 6e-05}}
-    table = cmp.frame(scratch, gluon)
-    assert list(table.columns) == ['ours scratch (3.2)', 'book 3.2', 'ours gluon (3.3)',
-                                   'book 3.3']
-    assert table.loc['loss', 'book 3.2'] == cmp.format_number(get_section('3.2').book['loss'][-1])
-    assert table.loc['b', 'ours scratch (3.2)'] == '4.2' and table.loc['b', 'book 3.3'] == ''

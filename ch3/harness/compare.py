@@ -1,5 +1,5 @@
 """Our numbers beside the book's: the one comparison behind the chapter report, the summary line
-of `ch3 run` and the notebooks' tables, and the one number formatter of the harness.
+of `ch3 run`, and the one number formatter of the harness.
 
 A result's `final` dict and a section's `book` dict are both flattened into paths of keys
 ({'normal': {'w': ...}} -> ('normal', 'w'); a list of per-fold dicts -> ('folds', 'fold 0', ...)).
@@ -176,25 +176,3 @@ def compare(final, book, impl=None, headline=None):
                                 if frozenset(row.path) == wanted), None)
     return result
 
-
-def frame(*results, books=None):
-    """Notebooks: our results (dicts with section, impl, final) beside the book's numbers as a
-    pandas DataFrame: one row per quantity, columns 'ours <impl> (<section>)' and 'book
-    <section>'; `books` maps a section number to its book dict (default: the registry's)."""
-    import pandas as pd
-    if books is None:
-        from ch3.harness.registry import get_section
-        books = {r['section']: get_section(r['section']).book for r in results}
-    rows, columns = OrderedDict(), []
-    for r in results:
-        ours_column, book_column = 'ours %s (%s)' % (r['impl'], r['section']), \
-            'book %s' % r['section']
-        columns += [c for c in (ours_column, book_column) if c not in columns]
-        compared = compare(r.get('final'), books.get(r['section']), r['impl'])
-        for row in compared.pairs + compared.ours_only:
-            cells = rows.setdefault(row.label, {})
-            cells[ours_column] = format_number(row.ours)
-            if row.book is not None:
-                cells[book_column] = format_number(row.book)
-    return pd.DataFrame([[cells.get(c, '') for c in columns] for cells in rows.values()],
-                        index=list(rows), columns=columns)
