@@ -139,10 +139,12 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size,
             n += y.size
         if n == 0:
             raise ValueError('train_ch3 got an empty training iterator')
-        train_l = check_diverged(train_l_sum.asscalar() / n, start, epoch + 1, step_lr)
-        train_acc, test_acc = train_acc_sum.asscalar() / n, evaluate_accuracy(test_iter, net)
-        history.append({'epoch': epoch + 1, 'loss': train_l, 'train_acc': float(train_acc),
-                        'test_acc': float(test_acc), 'seconds': time.time() - tic})
+        # Python floats: numpy 2 would keep float32 / int in float32 (NEP 50)
+        train_l = check_diverged(float(train_l_sum.asscalar()) / n, start, epoch + 1, step_lr)
+        train_acc = float(train_acc_sum.asscalar()) / n
+        test_acc = evaluate_accuracy(test_iter, net)
+        history.append({'epoch': epoch + 1, 'loss': train_l, 'train_acc': train_acc,
+                        'test_acc': test_acc, 'seconds': time.time() - tic})
         if verbose:
             print('epoch %d, loss %.4f, train acc %.3f, test acc %.3f'
                   % (epoch + 1, train_l, train_acc, test_acc))
