@@ -848,8 +848,11 @@ def main(argv=None, log=print):
         if 'accuracy' not in args.skip:
             log('3. %d epochs end to end, seeds %s' % (args.epochs, args.seeds))
             # the book's code as its users run it: without what ch3 sets before MXNet loads
+            # (a thread profile other than MXNet's counts even when its variables came in with
+            # the environment, as they do after --threads restarts this script)
+            elsewhere = perf.set_at_library_load() or perf.thread_profile() != 'mxnet'
             book_elsewhere = (lambda model, seed: time_book_with_mxnet_threads(args, model, seed)
-                              ) if perf.set_at_library_load() else None
+                              ) if elsewhere else None
             result['accuracy'] = bench_accuracy(loaders, args.models, args.epochs, args.seeds,
                                                 log, measure, book_elsewhere,
                                                 tuple(s for s in sides if s != 'torch_1'))

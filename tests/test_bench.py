@@ -183,7 +183,9 @@ def test_quick_benchmark_runs_both_sides_and_writes_json(tmp_path):
         row = saved['epoch'][model]
         assert set(row['median_cpu_s']) == set(row['median_s'])
         assert all(len(row['cpu_s'][side]) == len(row['seconds'][side]) for side in row['cpu_s'])
-        assert all(cpu > 0 for cpu in row['median_cpu_s'].values())
+        # the CPU clock ticks in 10 ms: a 4-batch epoch may read 0 on one side, never below
+        assert all(cpu >= 0 for cpu in row['median_cpu_s'].values())
+        assert sum(row['median_cpu_s'].values()) > 0
         if 'torch' in row['median_s']:   # PyTorch on every core and on one
             assert 'torch_1' in row['median_s'] and row['ours_over_torch_1'] > 0
     assert saved['flops']['models']['mlp_gluon']['flops']['num_train'] == bench_ch3.QUICK_SUBSET
