@@ -49,7 +49,8 @@ FASHION_NOTE = (
     '随机种子也不同（书未设种子）。所以逐轮数字略有出入。')
 SOFTMAX_GAP = (
     '测试准确率（test acc）比书低约 1.3–1.4 个百分点：d2lzh 自己的代码在同一份 Debian 数据上也低这么多，'
-    '差别来自数据副本，不是 ch3 的代码。')
+    '所以差距不是 ch3 的代码造成的。数据副本是测到的一个不同之处；它能否解释全部差距没有测过'
+    '（本机不能下载 Gluon 的副本）。')
 MLP_NOTE = FASHION_NOTE + (' 多层感知机（MLP）最后一轮的测试准确率与书相差不到 2 个百分点；'
                             '逐轮的测试准确率本身就上下波动约 1 个百分点。')
 
@@ -522,7 +523,7 @@ nd.pick(y_hat, y)'''),
     md('''随机初始化的模型接近随机猜（10 类，约 0.1）：'''),
     code('''evaluate_accuracy(test_iter, lambda X: net(X, W, b))'''),
     book('0.0925', '$W$ 与书中的相同（上面的随机矩阵与书一致，说明随机流的位置相同），'
-         '差别来自测试集：Debian 的副本与书下载的副本不是同一份数据。'),
+         '准确率与样本顺序无关，所以差别来自测试集的内容：Debian 的副本与书下载的副本不是同一份数据。'),
     md('''## 训练模型 — Training the model
 
 `train_ch3` 是之后几节共用的训练循环：对每个小批量前向、求梯度、更新（`sgd` 或 Gluon 的 `trainer`），
@@ -1221,7 +1222,8 @@ all_features[numeric_features] = all_features[numeric_features].apply(
 all_features = all_features.fillna(all_features.mean(numeric_only=True))'''),
     code('''all_features = pd.get_dummies(all_features, dummy_na=True)
 all_features.shape'''),
-    book('(2919, 331)', '相同（pandas 1.5）。pandas 2 的 `get_dummies` 会得到 330 列，所以 ch3 的依赖把 pandas 限制在 1.5。'),
+    book('(2919, 331)', '相同（pandas 1.5）。pandas 2 的 `read_csv` 把 `MasVnrType` 列里的字符串 "None" 读成缺失值（missing），'
+         '少一个类别，得到 330 列；它的 `get_dummies` 还返回 bool 列。所以在有 pandas 1.5 的 Python（3.8–3.11）上，ch3 的依赖固定 pandas 1.5。'),
     code('''n_train = train_data.shape[0]
 train_features = nd.array(all_features[:n_train].values)
 test_features = nd.array(all_features[n_train:].values)
