@@ -291,13 +291,20 @@ def test_the_command_exits_2_in_one_line_without_traceback(argv, tmp_path):
 
 def _read_only_folder(tmp_path):
     """A folder no file can be created in: chmod 555, or for root (whom modes do not stop) a
-    folder of sysfs."""
+    folder of procfs, where even root cannot make one (a chroot may have no /sys, and there
+    /sys is a plain folder)."""
     folder = tmp_path / 'read-only'
     folder.mkdir()
     folder.chmod(0o555)
-    if os.access(str(folder), os.W_OK):
-        return '/sys/ch3-never'
-    return str(folder / 'out')
+    if not os.access(str(folder), os.W_OK):
+        return str(folder / 'out')
+    path = '/proc/ch3-never'
+    try:
+        os.mkdir(path)
+    except OSError:
+        return path
+    os.rmdir(path)
+    pytest.skip('no folder here refuses a new file to root')
 
 
 @pytest.mark.parametrize('command', ['run', 'report'])
