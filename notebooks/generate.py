@@ -94,8 +94,9 @@ def source_cell(ref, known):
     path = module.replace('.', '/') + '.py'
     lines = ['# %s（%s）' % (fn.__name__, path)]
     needed = [name for name in free_names(fn) if name not in known]
+    # a module the function uses comes in as `import time`, not `from <module> import time`
     modules = [name for name in needed if inspect.ismodule(fn.__globals__[name])
-               and fn.__globals__[name].__name__ == name]   # `import time`, not `from ... import time`
+               and fn.__globals__[name].__name__ == name]
     needed = [name for name in needed if name not in modules]
     lines += ['import %s' % name for name in modules]
     if needed:

@@ -124,7 +124,8 @@ DEMOS = {
              ('None, trainer)', 'test acc')],
     '3.16': [('train_data.shape', '(1460, 81)'), ('test_data.shape', '(1459, 80)'),
              # pandas 2 reads MasVnrType's string "None" as missing: one category fewer
-             ('all_features.shape', '(2919, %d)' % (331 if PANDAS_1 else 330)), ('train_l, valid_l = k_fold(', 'fold 0'),
+             ('all_features.shape', '(2919, %d)' % (331 if PANDAS_1 else 330)),
+             ('train_l, valid_l = k_fold(', 'fold 0'),
              ('train_and_pred(train_features, test_features', 'train rmse')],
 }
 

@@ -61,7 +61,8 @@ def train_on_devices(net, train_iter, test_iter, loss, num_epochs, batch_size, t
             n += y.shape[0]
         if n == 0:
             raise ValueError('train_ch3 got an empty training iterator')
-        train_l = check_diverged(float(loss_sum.asscalar()) / n, start, epoch, trainer.learning_rate)
+        train_l = check_diverged(float(loss_sum.asscalar()) / n, start, epoch,
+                                 trainer.learning_rate)
         train_acc = float(acc_sum.asscalar()) / n
         test_acc = evaluate_accuracy_on_devices(test_iter, net, contexts)
         history.append({'epoch': epoch, 'loss': train_l, 'train_acc': train_acc,
